@@ -1,0 +1,112 @@
+import { open, readdir, stat } from 'node:fs/promises';
+import path from 'node:path';
+import { TABLES, type TableName } from '../contracts/lake.ts';
+import { InputError } from '../errors.ts';
+import { sqlString } from '../sql/literals.ts';
+
+/**
+ * Reading a local lake folder into DuckDB: one `raw_<table>` view per table with every contract column as text
+ * plus `source_file`, whatever the files' format. This is the DuckDB counterpart of the Glue tables Athena reads;
+ * it is not part of the shared SQL.
+ */
+
+export type FileFormat = 'csv' | 'jsonl' | 'parquet';
+
+export interface LakeFile {
+  readonly path: string;
+  readonly relative: string;
+  readonly bytes: number;
+  readonly format: FileFormat;
+}
+
+const FORMAT_BY_SUFFIX: [RegExp, FileFormat][] = [
+  [/\.csv(\.gz|\.zst)?$/i, 'csv'],
+  [/\.(jsonl|ndjson|json)(\.gz|\.zst)?$/i, 'jsonl'],
+  [/\.parquet$/i, 'parquet'],
+];
+
+/** Hidden files and folders, and those starting with '_' (markers, metadata), are not data. */
+const isIgnored = (name: string) => name.startsWith('.') || name.startsWith('_');
+
+export async function listTableFiles(lakeDir: string, table: TableName): Promise<LakeFile[] | undefined> {
+  const root = path.join(lakeDir, table);
+  const rootStat = await stat(root).catch(() => undefined);
+  if (!rootStat) return undefined;
+  if (!rootStat.isDirectory()) throw new InputError(`${root} is not a folder`, { table, path: root });
+  const files: LakeFile[] = [];
+  const walk = async (dir: string): Promise<void> => {
+    const entries = await readdir(dir, { withFileTypes: true });
+    entries.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+    for (const entry of entries) {
+      if (isIgnored(entry.name)) continue;
+      const full = path.resolve(dir, entry.name);
+      if (entry.isDirectory()) {
+        await walk(full);
+        continue;
+      }
+      const format = FORMAT_BY_SUFFIX.find(([re]) => re.test(entry.name))?.[1];
+      const relative = path.relative(lakeDir, full).split(path.sep).join('/');
+      if (!format) {
+        throw new InputError(
+          `${relative}: unsupported file type in the ${table} table (expected .csv, .jsonl/.ndjson/.json or .parquet)`,
+          { table, file: relative },
+        );
+      }
+      const { size } = await stat(full);
+      if (size > 0) files.push({ path: full, relative, bytes: size, format });
+    }
+  };
+  await walk(root);
+  return files;
+}
+
+/** The first line of a CSV file: files are grouped by header so each group can be read with reject tracking. */
+export async function readCsvHeader(file: string): Promise<string> {
+  const handle = await open(file, 'r');
+  try {
+    const buffer = Buffer.alloc(64 * 1024);
+    const { bytesRead } = await handle.read(buffer, 0, buffer.length, 0);
+    const text = buffer.subarray(0, bytesRead).toString('utf8').replace(/^\uFEFF/, '');
+    const end = text.search(/\r?\n/);
+    return (end === -1 ? text : text.slice(0, end)).trim();
+  } finally {
+    await handle.close();
+  }
+}
+
+export const fileList = (files: readonly LakeFile[]) => `[${files.map((f) => sqlString(f.path)).join(', ')}]`;
+
+/**
+ * Expression giving a contract column as text from a column of the given DuckDB type: lists are joined with
+ * '|' (the CSV convention), timestamps rendered as ISO-8601 UTC, everything else cast.
+ */
+export function asTextExpression(column: string, duckType: string): string {
+  const quoted = `"${column}"`;
+  if (duckType.endsWith('[]')) return `array_to_string(${quoted}, '|')`;
+  if (duckType === 'TIMESTAMP WITH TIME ZONE') return `strftime(timezone('UTC', ${quoted}), '%Y-%m-%dT%H:%M:%S.%fZ')`;
+  if (duckType.startsWith('TIMESTAMP')) return `strftime(${quoted}, '%Y-%m-%dT%H:%M:%S.%fZ')`;
+  if (duckType === 'DATE') return `strftime(${quoted}, '%Y-%m-%d')`;
+  return `CAST(${quoted} AS VARCHAR)`;
+}
+
+export function emptyRawView(table: TableName): string {
+  const columns = TABLES[table].columns.map((c) => `CAST(NULL AS VARCHAR) AS ${c.name}`);
+  return `SELECT ${columns.join(', ')}, CAST(NULL AS VARCHAR) AS source_file WHERE false`;
+}
+
+/** JSON Lines read as text lines, so one malformed line is quarantined instead of failing the whole scan. */
+export function jsonLinesSource(files: readonly LakeFile[]): string {
+  return `read_csv(${fileList(files)}, columns = {'line': 'VARCHAR'}, header = false, delim = '\u001f', quote = '', escape = '', filename = true, auto_detect = false, strict_mode = false)`;
+}
+
+export function jsonFieldAsText(field: string, list: boolean): string {
+  const pathLiteral = sqlString(`$.${field}`);
+  const scalar = `json_extract_string(line, ${pathLiteral})`;
+  if (!list) return scalar;
+  return `CASE WHEN json_type(line, ${pathLiteral}) = 'ARRAY' THEN array_to_string(CAST(json_extract(line, ${pathLiteral}) AS VARCHAR[]), '|') ELSE ${scalar} END`;
+}
+
+export function relativeSourceFile(lakeDir: string, column = 'filename'): string {
+  const prefix = `${path.resolve(lakeDir)}${path.sep}`;
+  return `replace(${column}, ${sqlString(prefix)}, '')`;
+}

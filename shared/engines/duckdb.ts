@@ -1,0 +1,266 @@
+import { mkdir, readdir, rm } from 'node:fs/promises';
+import path from 'node:path';
+import { DuckDBInstance, type DuckDBConnection, type DuckDBMaterializedResult } from '@duckdb/node-api';
+import { TABLE_NAMES, TABLES, type TableName } from '../contracts/lake.ts';
+import { InputError, QueryFailedError } from '../errors.ts';
+import { silentLogger, type Logger } from '../logging.ts';
+import { sqlString } from '../sql/literals.ts';
+import { PLAIN_RELATIONS, type BuiltRelation, type Relations } from '../sql/relations.ts';
+import { DUCKDB_COMPAT_MACROS } from './duckdb-compat.ts';
+import {
+  asTextExpression,
+  emptyRawView,
+  fileList,
+  jsonFieldAsText,
+  jsonLinesSource,
+  listTableFiles,
+  readCsvHeader,
+  relativeSourceFile,
+  type LakeFile,
+} from './duckdb-lake.ts';
+import type { InputTable, QueryEngine, QueryStats, Row } from './query-engine.ts';
+
+export interface DuckDbOptions {
+  /** The lake folder: one sub-folder per table. */
+  readonly lakeDir: string;
+  readonly threads?: number;
+  /** DuckDB's buffer limit, e.g. '1.5GB'; it spills to tempDir beyond it. */
+  readonly memoryLimit?: string;
+  readonly tempDir?: string;
+  readonly log?: Logger;
+}
+
+const MAX_MALFORMED_EXAMPLES = 20;
+
+export class DuckDbQueryEngine implements QueryEngine {
+  readonly name = 'duckdb' as const;
+  readonly relations: Relations = PLAIN_RELATIONS;
+  readonly #stats: QueryStats[] = [];
+  #closed = false;
+
+  private constructor(
+    private readonly instance: DuckDBInstance,
+    private readonly connection: DuckDBConnection,
+    private readonly options: DuckDbOptions,
+    private readonly log: Logger,
+  ) {}
+
+  static async open(options: DuckDbOptions): Promise<DuckDbQueryEngine> {
+    const instance = await DuckDBInstance.create(':memory:');
+    const connection = await instance.connect();
+    const engine = new DuckDbQueryEngine(instance, connection, options, options.log ?? silentLogger);
+    // Athena runs every session in UTC; so must we, or timestamps without an offset would shift.
+    const settings = [
+      "SET TimeZone = 'UTC'",
+      `SET threads = ${Math.max(1, Math.trunc(options.threads ?? 2))}`,
+      "SET preserve_insertion_order = false",
+      // Offline by design: never try to download an extension.
+      'SET autoinstall_known_extensions = false',
+      'SET autoload_known_extensions = false',
+    ];
+    if (options.memoryLimit) settings.push(`SET memory_limit = ${sqlString(options.memoryLimit)}`);
+    if (options.tempDir) {
+      await mkdir(options.tempDir, { recursive: true });
+      settings.push(`SET temp_directory = ${sqlString(options.tempDir)}`);
+    }
+    for (const statement of [...settings, ...DUCKDB_COMPAT_MACROS]) await connection.run(statement);
+    return engine;
+  }
+
+  get stats(): readonly QueryStats[] {
+    return this.#stats;
+  }
+
+  async prepareInputs(): Promise<Record<TableName, InputTable>> {
+    const result = {} as Record<TableName, InputTable>;
+    for (const table of TABLE_NAMES) result[table] = await this.#prepareTable(table);
+    return result;
+  }
+
+  async #prepareTable(table: TableName): Promise<InputTable> {
+    const files = await listTableFiles(this.options.lakeDir, table);
+    const view = this.relations[`raw_${table}`];
+    if (!files || files.length === 0) {
+      if (TABLES[table].required) {
+        throw new InputError(
+          `the lake ${this.options.lakeDir} has no ${table}/ data: the ${table} table is required (CSV, JSON Lines or Parquet files under ${table}/)`,
+          { table, lake: this.options.lakeDir },
+        );
+      }
+      await this.connection.run(`CREATE OR REPLACE TEMP VIEW ${view} AS ${emptyRawView(table)}`);
+      return { table, present: false, files: 0, bytes: 0, formats: [], malformed: [], malformedCount: 0 };
+    }
+
+    const selects: string[] = [];
+    const malformed: { file: string; line?: number; error: string }[] = [];
+    let malformedCount = 0;
+    const byFormat = new Map<string, LakeFile[]>();
+    for (const file of files) byFormat.set(file.format, [...(byFormat.get(file.format) ?? []), file]);
+
+    const csvFiles = byFormat.get('csv') ?? [];
+    // store_rejects cannot be combined with union_by_name, so files are grouped by header instead.
+    const byHeader = new Map<string, LakeFile[]>();
+    for (const file of csvFiles) {
+      const header = await readCsvHeader(file.path);
+      byHeader.set(header, [...(byHeader.get(header) ?? []), file]);
+    }
+    let group = 0;
+    for (const groupFiles of byHeader.values()) {
+      const rejects = `rejects_${table}_${group}`;
+      const source = `read_csv(${fileList(groupFiles)}, header = true, all_varchar = true, filename = true, hive_partitioning = false, store_rejects = true, ignore_errors = true, rejects_table = '${rejects}', rejects_scan = '${rejects}_scan')`;
+      const relation = `csv_${table}_${group++}`;
+      await this.#run(`load ${table}`, `CREATE OR REPLACE TEMP VIEW ${relation} AS SELECT * FROM ${source}`);
+      selects.push(await this.#contractSelect(table, relation, groupFiles));
+      // The rejects table fills when the file is scanned; scan once now so it can be counted and reported.
+      await this.#run(`load ${table}`, `SELECT count(*) FROM ${relation}`);
+      const rows = await this.query(
+        `load ${table}`,
+        `SELECT s.file_path AS file, e.line AS line, e.error_message AS error FROM ${rejects} AS e JOIN ${rejects}_scan AS s ON s.scan_id = e.scan_id AND s.file_id = e.file_id ORDER BY file, line`,
+      );
+      malformedCount += rows.length;
+      for (const row of rows.slice(0, MAX_MALFORMED_EXAMPLES)) {
+        malformed.push({ file: this.#relative(String(row.file)), line: Number(row.line), error: String(row.error) });
+      }
+    }
+
+    const jsonFiles = byFormat.get('jsonl') ?? [];
+    if (jsonFiles.length > 0) {
+      const relation = `jsonl_${table}`;
+      await this.#run(`load ${table}`, `CREATE OR REPLACE TEMP VIEW ${relation}_lines AS SELECT line, filename FROM ${jsonLinesSource(jsonFiles)} WHERE trim(line) <> ''`);
+      const columns = TABLES[table].columns.map((c) => `${jsonFieldAsText(c.name, c.list ?? false)} AS "${c.name}"`);
+      await this.#run(
+        `load ${table}`,
+        `CREATE OR REPLACE TEMP VIEW ${relation} AS SELECT ${columns.join(', ')}, filename FROM ${relation}_lines WHERE json_valid(line)`,
+      );
+      const bad = await this.query(
+        `load ${table}`,
+        `SELECT filename AS file, left(line, 120) AS excerpt, count(*) OVER () AS total FROM ${relation}_lines WHERE NOT json_valid(line) ORDER BY filename LIMIT ${MAX_MALFORMED_EXAMPLES}`,
+      );
+      malformedCount += bad.length > 0 ? Number(bad[0]?.total) : 0;
+      for (const row of bad) malformed.push({ file: this.#relative(String(row.file)), error: `invalid JSON: ${String(row.excerpt)}` });
+      selects.push(await this.#contractSelect(table, relation, jsonFiles));
+    }
+
+    const parquetFiles = byFormat.get('parquet') ?? [];
+    if (parquetFiles.length > 0) {
+      const relation = `parquet_${table}`;
+      await this.#run(
+        `load ${table}`,
+        `CREATE OR REPLACE TEMP VIEW ${relation} AS SELECT * FROM read_parquet(${fileList(parquetFiles)}, union_by_name = true, filename = true, hive_partitioning = false)`,
+      );
+      selects.push(await this.#contractSelect(table, relation, parquetFiles));
+    }
+
+    await this.#run(`load ${table}`, `CREATE OR REPLACE TEMP VIEW ${view} AS ${selects.join('\nUNION ALL\n')}`);
+    return {
+      table,
+      present: true,
+      files: files.length,
+      bytes: files.reduce((sum, f) => sum + f.bytes, 0),
+      formats: [...byFormat.keys()].sort(),
+      malformed,
+      malformedCount,
+    };
+  }
+
+  /** SELECT of the contract's columns from one source; a required column absent from every file is an error. */
+  async #contractSelect(table: TableName, relation: string, files: readonly LakeFile[]): Promise<string> {
+    const described = await this.query(`load ${table}`, `DESCRIBE ${relation}`);
+    const types = new Map(described.map((r) => [String(r.column_name).toLowerCase(), { name: String(r.column_name), type: String(r.column_type) }]));
+    const columns = TABLES[table].columns.map((column) => {
+      const found = types.get(column.name);
+      if (!found) {
+        if (column.required) {
+          const header = [...types.keys()].filter((n) => n !== 'filename').join(', ');
+          throw new InputError(
+            `${files[0]?.relative ?? table}${files.length > 1 ? ` (and ${files.length - 1} more ${table} files)` : ''}: required column "${column.name}" is missing (found: ${header})`,
+            { table, file: files[0]?.relative, column: column.name },
+          );
+        }
+        return `CAST(NULL AS VARCHAR) AS ${column.name}`;
+      }
+      return `${asTextExpression(found.name, found.type)} AS ${column.name}`;
+    });
+    return `SELECT ${columns.join(', ')}, ${relativeSourceFile(this.options.lakeDir)} AS source_file FROM ${relation}`;
+  }
+
+  #relative(file: string): string {
+    const root = `${path.resolve(this.options.lakeDir)}${path.sep}`;
+    return file.startsWith(root) ? file.slice(root.length) : file;
+  }
+
+  async query(step: string, sql: string): Promise<Row[]> {
+    const result = await this.#run(step, sql);
+    return toRows(result);
+  }
+
+  async materialize(step: string, name: BuiltRelation, sql: string): Promise<void> {
+    await this.#run(step, `CREATE OR REPLACE TEMP TABLE ${this.relations[name]} AS ${sql}`);
+  }
+
+  async unload(step: string, sql: string, location: string): Promise<void> {
+    const existing = await readdir(location).catch(() => []);
+    if (existing.length > 0) {
+      throw new QueryFailedError(`unload target ${location} is not empty`, { step, location });
+    }
+    await mkdir(location, { recursive: true });
+    const file = path.join(location, 'part-00000.parquet');
+    try {
+      await this.#run(step, `COPY (${sql}) TO ${sqlString(file)} (FORMAT parquet, COMPRESSION zstd, ROW_GROUP_SIZE 122880)`);
+    } catch (error) {
+      // Leave no partial output behind: the caller may retry into the same location.
+      await rm(location, { recursive: true, force: true });
+      throw error;
+    }
+  }
+
+  async #run(step: string, sql: string): Promise<DuckDBMaterializedResult> {
+    if (this.#closed) throw new QueryFailedError('the DuckDB engine is closed', { step });
+    const started = performance.now();
+    try {
+      const result = await this.connection.run(sql);
+      const materialized = result as DuckDBMaterializedResult;
+      const wallMs = performance.now() - started;
+      this.#stats.push({ step, wallMs, engineMs: wallMs });
+      this.log.log('debug', 'query finished', { step, ms: Math.round(wallMs) });
+      return materialized;
+    } catch (error) {
+      throw new QueryFailedError(`query failed in step "${step}": ${(error as Error).message.split('\n')[0]}`, { step, sql }, { cause: error });
+    }
+  }
+
+  async close(): Promise<void> {
+    if (this.#closed) return;
+    this.#closed = true;
+    this.connection.closeSync();
+    this.instance.closeSync();
+  }
+}
+
+/** DuckDB values as the port promises them: JSON values, integers as numbers, timestamps as ISO-8601 UTC. */
+async function toRows(result: DuckDBMaterializedResult): Promise<Row[]> {
+  const reader = result;
+  const names = reader.columnNames();
+  const types = reader.columnTypes().map((t) => t.toString());
+  const rows = await reader.getRowObjectsJson();
+  return rows.map((row) => {
+    const out: Row = {};
+    names.forEach((name, i) => {
+      out[name] = normalize(row[name], types[i] ?? '');
+    });
+    return out;
+  });
+}
+
+const NUMERIC = /^(TINYINT|SMALLINT|INTEGER|BIGINT|HUGEINT|UTINYINT|USMALLINT|UINTEGER|UBIGINT|UHUGEINT|DECIMAL|FLOAT|DOUBLE)/;
+
+function normalize(value: unknown, type: string): unknown {
+  if (value === null || value === undefined) return null;
+  if (type.endsWith('[]') && Array.isArray(value)) return value.map((v) => normalize(v, type.slice(0, -2)));
+  if (NUMERIC.test(type)) return typeof value === 'number' ? value : Number(value);
+  if (type.startsWith('TIMESTAMP') && typeof value === 'string') {
+    const iso = value.includes('T') ? value : value.replace(' ', 'T');
+    return new Date(/[zZ]|[+-]\d{2}(:?\d{2})?$/.test(iso) ? iso : `${iso}Z`).toISOString();
+  }
+  return value;
+}

@@ -1,0 +1,45 @@
+import type { TableName } from '../contracts/lake.ts';
+import type { BuiltRelation, Relations } from '../sql/relations.ts';
+
+/**
+ * The query-engine port. The pipeline hands it SQL in Athena's (Trino) dialect; adapters run it on Athena or on
+ * embedded DuckDB. Results come back as plain JSON values: numbers, strings, booleans, null, arrays; DATE as
+ * 'YYYY-MM-DD', TIMESTAMP as ISO-8601 UTC — which is also what Athena's string results parse to.
+ */
+export type Row = Record<string, unknown>;
+
+export interface QueryStats {
+  readonly step: string;
+  readonly queryId?: string;
+  readonly wallMs: number;
+  /** Engine-reported execution time where the engine reports it (Athena), else the wall time. */
+  readonly engineMs: number;
+  readonly bytesScanned?: number;
+  readonly rows?: number;
+}
+
+export interface InputTable {
+  readonly table: TableName;
+  readonly present: boolean;
+  readonly files: number;
+  readonly bytes: number;
+  readonly formats: readonly string[];
+  /** Lines the reader could not parse at all (wrong column count, invalid JSON), with where they are. */
+  readonly malformed: readonly { file: string; line?: number; error: string }[];
+  readonly malformedCount: number;
+}
+
+export interface QueryEngine {
+  readonly name: 'duckdb' | 'athena';
+  readonly relations: Relations;
+  /** Checks the input tables and makes `raw_*` relations ready; throws InputError when the lake is unusable. */
+  prepareInputs(): Promise<Record<TableName, InputTable>>;
+  /** Runs a statement with a small result and returns its rows. */
+  query(step: string, sql: string): Promise<Row[]>;
+  /** Builds a run-scoped relation from a SELECT, visible to later statements under `relations[name]`. */
+  materialize(step: string, name: BuiltRelation, sql: string): Promise<void>;
+  /** Writes a SELECT's result as Parquet files under `location` (an object-store location that must be empty). */
+  unload(step: string, sql: string, location: string): Promise<void>;
+  readonly stats: readonly QueryStats[];
+  close(): Promise<void>;
+}

@@ -1,0 +1,373 @@
+import { createHash, randomBytes } from 'node:crypto';
+import { configHash, type SegmentsConfig } from '../contracts/config.ts';
+import { TABLE_NAMES, type RejectReason, type TableName } from '../contracts/lake.ts';
+import {
+  LatestPointer,
+  ManifestDocument,
+  OUTPUT_SCHEMA_VERSION,
+  PersonasDocument,
+  QualityDocument,
+  SegmentsDocument,
+  type Provenance,
+  type RfmSummary,
+  type TableQuality,
+} from '../contracts/outputs.ts';
+import type { InputTable, QueryEngine, Row } from '../engines/query-engine.ts';
+import { ConfigError, PublishError, QualityGateError, describeError } from '../errors.ts';
+import type { Logger } from '../logging.ts';
+import { buildPersonas } from '../personas/build-personas.ts';
+import { indexDistributions, round, summarizeSegments } from '../segments/summarize.ts';
+import { customerFeaturesSql } from '../sql/features.ts';
+import { isValidIsoDate, sqlString } from '../sql/literals.ts';
+import { buyerCountSql, coverageSql, customerSegmentsOutputSql, customerSegmentsSql, cutPointsSql, segmentMembersSql } from '../sql/segments.ts';
+import { REJECT_FIELD, STAGE_SQL } from '../sql/staging.ts';
+import { distributionsSql, medianRecencySql, quarantineSql, rejectExamplesSql, segmentSummarySql, tableQualitySql } from '../sql/summaries.ts';
+import { putJson, type ObjectStore } from '../stores/object-store.ts';
+import { daysBetween } from '../time.ts';
+import type { z } from 'zod';
+
+export interface StageEvent {
+  stage: string;
+  status: 'start' | 'done';
+  ms?: number;
+  detail?: Record<string, unknown>;
+}
+
+export interface RefreshDeps {
+  engine: QueryEngine;
+  store: ObjectStore;
+  clock: () => Date;
+  log: Logger;
+  toolVersion: string;
+  onStage?: (event: StageEvent) => void;
+}
+
+export interface RefreshInput {
+  asOf: string;
+  config: SegmentsConfig;
+  /** Chosen by the caller to resume a run; a new one is made otherwise. */
+  runId?: string;
+}
+
+export interface RefreshResult {
+  runId: string;
+  prefix: string;
+  segments: SegmentsDocument;
+  personas: PersonasDocument;
+  quality: QualityDocument;
+  files: ManifestDocument['files'];
+  stages: { stage: string; ms: number }[];
+}
+
+export const LATEST_KEY = 'latest.json';
+
+/** Run ids sort by as-of date, then start time; the random tail keeps concurrent runs apart. */
+export function newRunId(asOf: string, now: Date): string {
+  const stamp = now.toISOString().replace(/[-:]/g, '').replace(/\.\d+Z$/, 'Z');
+  return `${asOf}_${stamp}_${randomBytes(3).toString('hex')}`;
+}
+
+/**
+ * The nightly refresh: stage each input table once, build features and segments, summarise, publish.
+ * Everything is written under `runs/<run_id>/`; `latest.json` is written last and only after every gate
+ * passed, so readers that follow it never see a partial or failed run.
+ */
+export async function refreshSegments(deps: RefreshDeps, input: RefreshInput): Promise<RefreshResult> {
+  if (!isValidIsoDate(input.asOf)) {
+    throw new ConfigError(`as-of date "${input.asOf}" is not a calendar date (YYYY-MM-DD)`, [{ path: 'asOf', message: 'YYYY-MM-DD' }]);
+  }
+  const { engine, store } = deps;
+  const rel = engine.relations;
+  const runId = input.runId ?? newRunId(input.asOf, deps.clock());
+  const prefix = `runs/${runId}/`;
+  const log = deps.log.child({ run_id: runId, as_of: input.asOf });
+  const hash = configHash(input.config);
+  const stages: { stage: string; ms: number }[] = [];
+  const warnings: string[] = [];
+
+  const stage = async <T>(name: string, work: () => Promise<T>, detail?: (result: T) => Record<string, unknown>): Promise<T> => {
+    deps.onStage?.({ stage: name, status: 'start' });
+    const started = performance.now();
+    const result = await work();
+    const ms = Math.round(performance.now() - started);
+    stages.push({ stage: name, ms });
+    const extra = detail?.(result) ?? {};
+    deps.onStage?.({ stage: name, status: 'done', ms, detail: extra });
+    log.log('info', 'stage finished', { stage: name, ms, ...extra });
+    return result;
+  };
+
+  let provenance: Provenance = {
+    schema_version: OUTPUT_SCHEMA_VERSION,
+    run_id: runId,
+    as_of: input.asOf,
+    generated_at: deps.clock().toISOString(),
+    data_from: null,
+    data_to: null,
+    config_hash: hash,
+    engine: engine.name,
+    tool_version: deps.toolVersion,
+  };
+
+  try {
+    log.log('info', 'refresh started', { config_hash: hash, engine: engine.name, store: store.description });
+    const inputs = await stage('read inputs', () => engine.prepareInputs(), (r) => ({
+      tables: Object.values(r).filter((t) => t.present).map((t) => `${t.table} (${t.files} files, ${t.formats.join('+')})`).join(', '),
+    }));
+
+    const asOfYear = Number(input.asOf.slice(0, 4));
+    const tables: Partial<Record<TableName, TableQuality>> = {};
+    for (const table of TABLE_NAMES) {
+      tables[table] = await stage(`stage ${table}`, async () => {
+        await engine.materialize(`stage ${table}`, `stg_${table}`, STAGE_SQL[table](rel, asOfYear));
+        return tableQuality(engine, (key) => store.location(key), inputs[table], table, input.asOf, prefix);
+      }, (q) => ({ read: q.rows_read, accepted: q.rows_accepted, rejected: q.rows_rejected }));
+    }
+
+    const timestamps = [tables.orders, tables.events].filter((t): t is TableQuality => !!t && t.present);
+    const minTs = timestamps.map((t) => t.min_ts).filter((v): v is string => !!v).sort()[0] ?? null;
+    const maxTs = timestamps.map((t) => t.max_ts).filter((v): v is string => !!v).sort().at(-1) ?? null;
+    provenance = { ...provenance, data_from: minTs, data_to: maxTs };
+
+    const failures: string[] = [];
+    for (const [table, q] of Object.entries(tables)) {
+      if (q.present && q.rejected_share > input.config.quality.maxRejectedShare) {
+        failures.push(
+          `${table}: ${round(q.rejected_share * 100, 1)}% of rows were quarantined (limit ${input.config.quality.maxRejectedShare * 100}%); see ${q.quarantine ?? 'quality.json'}`,
+        );
+      }
+      for (const m of inputs[table as TableName].malformed.slice(0, 3)) {
+        warnings.push(`${m.file}${m.line ? `:${m.line}` : ''}: malformed ${table} line quarantined (${m.error})`);
+      }
+    }
+    if ((tables.orders?.rows_accepted ?? 0) === 0) failures.push('orders: no accepted rows, nothing to segment');
+    const freshness = freshnessOf(maxTs, input.asOf, input.config.freshness);
+    if (freshness.status === 'stale') {
+      failures.push(`data is stale: newest accepted row ${maxTs ?? 'none'} is ${freshness.age_days ?? '∞'} days before the as-of date (limit ${input.config.freshness.failAfterDays})`);
+    } else if (freshness.status === 'stale_warning') {
+      warnings.push(`newest accepted row is ${freshness.age_days} days before the as-of date`);
+    }
+
+    const emptyRfm: QualityDocument['rfm'] = { status: 'insufficient_data', bins: 1, buyers: 0 };
+    const emptyCoverage = { customers: 0, with_rfm_segment: 0, with_lifecycle_stage: 0, share: 0 };
+    const qualityDoc = (status: 'passed' | 'failed', coverage = emptyCoverage, rfm = emptyRfm): QualityDocument =>
+      QualityDocument.parse({
+        provenance,
+        status,
+        failures,
+        warnings,
+        tables,
+        coverage,
+        freshness,
+        rfm,
+        queries: engine.stats.map((s) => ({
+          step: s.step,
+          wall_ms: Math.round(s.wallMs),
+          engine_ms: Math.round(s.engineMs),
+          ...(s.bytesScanned !== undefined ? { bytes_scanned: s.bytesScanned } : {}),
+          ...(s.queryId ? { query_id: s.queryId } : {}),
+        })),
+      });
+    if (failures.length > 0) {
+      await putJson(store, `${prefix}quality.json`, qualityDoc('failed'));
+      throw new QualityGateError(`run ${runId} not published:\n  ${failures.join('\n  ')}`, { run_id: runId, failures });
+    }
+
+    await stage('features', () => engine.materialize('features', 'customer_features', customerFeaturesSql(rel, input.asOf)));
+
+    const rfm = await stage('rfm + segments', async () => {
+      const buyers = Number((await engine.query('rfm buyers', buyerCountSql(rel)))[0]?.buyers ?? 0);
+      const bins = binsFor(buyers, input.config.rfm.minBuyersForQuintiles);
+      await engine.materialize('segments', 'customer_segments', customerSegmentsSql(rel, input.config, input.asOf, bins));
+      return { buyers, bins, status: bins === 5 ? ('ok' as const) : ('insufficient_data' as const) };
+    }, (r) => ({ buyers: r.buyers, bins: r.bins }));
+    if (rfm.status === 'insufficient_data') {
+      warnings.push(`only ${rfm.buyers} customers have a purchase order (need ${input.config.rfm.minBuyersForQuintiles} for quintiles): RFM uses ${rfm.bins} bin(s) and is marked insufficient_data`);
+    }
+
+    const coverageRow = (await engine.query('coverage', coverageSql(rel)))[0] ?? {};
+    const known = Number(coverageRow.known_customers ?? 0);
+    const coverage = {
+      customers: known,
+      with_rfm_segment: Number(coverageRow.with_rfm_segment ?? 0),
+      with_lifecycle_stage: Number(coverageRow.with_lifecycle_stage ?? 0),
+      share: known > 0 ? Math.min(Number(coverageRow.with_rfm_segment), Number(coverageRow.with_lifecycle_stage)) / known : 0,
+    };
+    if (Number(coverageRow.rows_out) !== known || Number(coverageRow.distinct_customers) !== known || coverage.share !== 1) {
+      failures.push(
+        `coverage is ${round(coverage.share * 100, 3)}%: ${known} customers, ${coverageRow.rows_out} segment rows (${coverageRow.distinct_customers} distinct), ${coverage.with_rfm_segment} with an RFM segment, ${coverage.with_lifecycle_stage} with a lifecycle stage`,
+      );
+      await putJson(store, `${prefix}quality.json`, qualityDoc('failed', coverage, rfm));
+      throw new QualityGateError(`run ${runId} not published: ${failures.join('; ')}`, { run_id: runId, coverage });
+    }
+
+    const summaries = await stage('summaries', async () => {
+      await engine.materialize('members', 'segment_members', segmentMembersSql(rel));
+      const [summaryRows, medianRows, distributionRows, cutPointRows] = [
+        await engine.query('segment summary', segmentSummarySql(rel)),
+        await engine.query('median recency', medianRecencySql(rel)),
+        await engine.query('distributions', distributionsSql(rel)),
+        await engine.query('cut points', cutPointsSql(rel)),
+      ];
+      return { summaryRows, medianRows, distributionRows, cutPointRows };
+    });
+
+    await stage('write customer_segments', () =>
+      engine.unload(
+        'unload customer_segments',
+        customerSegmentsOutputSql(rel, { runId, asOf: input.asOf, configHash: hash }, sqlString),
+        store.location(`${prefix}customer_segments`),
+      ),
+    );
+
+    const distributions = indexDistributions(summaries.distributionRows);
+    const segmentList = summarizeSegments({ config: input.config, summaryRows: summaries.summaryRows, medianRows: summaries.medianRows, distributions });
+    const allRow = segmentList.find((s) => s.kind === 'all');
+    const rfmSummary: RfmSummary = {
+      status: rfm.status,
+      bins: rfm.bins,
+      buyers: rfm.buyers,
+      min_buyers_for_quintiles: input.config.rfm.minBuyersForQuintiles,
+      cut_points: summaries.cutPointRows.map((r) => ({
+        metric: r.metric as RfmSummary['cut_points'][number]['metric'],
+        score: Number(r.score),
+        min_value: Number(r.min_value),
+        max_value: Number(r.max_value),
+        customers: Number(r.customers),
+      })),
+    };
+    const segments = validated(SegmentsDocument, {
+      provenance,
+      customers: allRow?.size ?? 0,
+      revenue: allRow?.revenue ?? 0,
+      rfm: rfmSummary,
+      segments: segmentList,
+    }, 'segments.json');
+    const personas = validated(PersonasDocument, {
+      provenance,
+      personas: buildPersonas({ segments: segmentList, summaryRows: summaries.summaryRows, distributions }),
+    }, 'personas.json');
+    const quality = qualityDoc('passed', coverage, { status: rfm.status, bins: rfm.bins, buyers: rfm.buyers });
+
+    const files = await stage('publish', async () => {
+      const written: ManifestDocument['files'] = [];
+      for (const [name, doc] of [['segments.json', segments], ['personas.json', personas], ['quality.json', quality]] as const) {
+        const body = `${JSON.stringify(doc, null, 2)}\n`;
+        await store.put(`${prefix}${name}`, body, 'application/json');
+        written.push({ key: `${prefix}${name}`, bytes: Buffer.byteLength(body), sha256: createHash('sha256').update(body).digest('hex') });
+      }
+      const listed = await store.list(prefix);
+      const engineFiles = listed.filter((o) => !written.some((w) => w.key === o.key)).map((o) => ({ key: o.key, bytes: o.bytes }));
+      const all = [...written, ...engineFiles].sort((a, b) => (a.key < b.key ? -1 : 1));
+      if (!all.some((f) => f.key.startsWith(`${prefix}customer_segments/`))) {
+        throw new PublishError(`run ${runId}: customer_segments was not written`, { run_id: runId });
+      }
+      await putJson(store, `${prefix}manifest.json`, validated(ManifestDocument, { provenance, files: all }, 'manifest.json'));
+      const pointer = validated(LatestPointer, {
+        schema_version: OUTPUT_SCHEMA_VERSION,
+        run_id: runId,
+        as_of: input.asOf,
+        completed_at: deps.clock().toISOString(),
+        config_hash: hash,
+        prefix,
+        manifest: `${prefix}manifest.json`,
+      }, 'latest.json');
+      await putJson(store, LATEST_KEY, pointer);
+      return all;
+    }, (f) => ({ files: f.length }));
+
+    log.log('info', 'refresh published', { customers: segments.customers, files: files.length });
+    return { runId, prefix, segments, personas, quality, files, stages };
+  } catch (error) {
+    log.log('error', 'refresh failed', { error: describeError(error) });
+    // Leave a marker for operators; latest.json still points at the last good run.
+    await putJson(store, `${prefix}_FAILED.json`, { run_id: runId, failed_at: deps.clock().toISOString(), error: describeError(error) }).catch(() => {});
+    throw error;
+  }
+}
+
+function validated<T>(schema: z.ZodType<T>, value: unknown, name: string): T {
+  const result = schema.safeParse(value);
+  if (!result.success) {
+    throw new PublishError(`${name} does not match its schema: ${result.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')}`, { file: name });
+  }
+  return result.data;
+}
+
+/** Five bins when there are enough buyers; otherwise as many bins as keep ~minBuyers/5 customers in each. */
+export function binsFor(buyers: number, minBuyersForQuintiles: number): number {
+  if (buyers >= minBuyersForQuintiles) return 5;
+  const perBin = minBuyersForQuintiles / 5;
+  return Math.max(1, Math.min(4, Math.floor(buyers / perBin)));
+}
+
+export function freshnessOf(
+  newest: string | null,
+  asOf: string,
+  limits: SegmentsConfig['freshness'],
+): QualityDocument['freshness'] {
+  if (!newest) return { newest_data: null, age_days: null, status: 'stale' };
+  const age = daysBetween(newest.slice(0, 10), asOf);
+  const status = age > limits.failAfterDays ? 'stale' : age > limits.warnAfterDays ? 'stale_warning' : 'fresh';
+  return { newest_data: newest, age_days: age, status };
+}
+
+async function tableQuality(
+  engine: QueryEngine,
+  locate: (key: string) => string,
+  inputTable: InputTable, table: TableName, asOf: string, prefix: string): Promise<TableQuality> {
+  const rel = engine.relations;
+  const rows = await engine.query(`quality ${table}`, tableQualitySql(rel, table, asOf));
+  const byReason: Partial<Record<RejectReason | 'malformed_line', number>> = {};
+  let accepted = 0;
+  let afterAsOf = 0;
+  let minTs: string | null = null;
+  let maxTs: string | null = null;
+  for (const row of rows) {
+    const count = Number(row.rows_count);
+    if (row.reject_reason === null) {
+      accepted = count;
+      afterAsOf = Number(row.after_as_of ?? 0);
+      minTs = (row.min_ts as string | null) ?? null;
+      maxTs = (row.max_ts as string | null) ?? null;
+    } else {
+      byReason[row.reject_reason as RejectReason] = count;
+    }
+  }
+  if (inputTable.malformedCount > 0) byReason.malformed_line = inputTable.malformedCount;
+  const rejected = Object.values(byReason).reduce((a, b) => a + (b ?? 0), 0);
+  const read = accepted + rejected;
+  let quarantine: string | null = null;
+  const examples: TableQuality['examples'] = inputTable.malformed.slice(0, 5).map((m) => ({
+    reason: 'malformed_line',
+    field: '(whole line)',
+    file: m.file,
+    ...(m.line !== undefined ? { line: m.line } : {}),
+    values: m.error,
+  }));
+  if (rejected - inputTable.malformedCount > 0) {
+    const exampleRows: Row[] = await engine.query(`rejects ${table}`, rejectExamplesSql(rel, table, 3));
+    for (const r of exampleRows) {
+      const reason = String(r.reject_reason) as RejectReason;
+      examples.push({ reason, field: REJECT_FIELD[reason] ?? 'unknown', file: (r.source_file as string | null) ?? null, values: String(r.row_values) });
+    }
+    quarantine = `${prefix}quarantine/${table}`;
+    await engine.unload(`quarantine ${table}`, quarantineSql(rel, table), locate(quarantine));
+  }
+  return {
+    present: inputTable.present,
+    files: inputTable.files,
+    bytes: inputTable.bytes,
+    formats: [...inputTable.formats],
+    rows_read: read,
+    rows_accepted: accepted,
+    rows_rejected: rejected,
+    rejected_share: read > 0 ? round(rejected / read, 6) : 0,
+    rejected_by_reason: byReason,
+    rows_after_as_of: afterAsOf,
+    min_ts: minTs,
+    max_ts: maxTs,
+    examples,
+    quarantine,
+  };
+}

@@ -1,0 +1,23 @@
+/**
+ * Logical names of the relations the refresh reads and builds. Statements refer to them only through a
+ * `Relations` map supplied by the query engine: on DuckDB they are session tables and views, on Athena the
+ * run-scoped tables of the Glue database. Identifiers therefore always come from code, never from input.
+ */
+export const INPUT_RELATIONS = ['raw_orders', 'raw_customers', 'raw_events'] as const;
+export const BUILT_RELATIONS = [
+  'stg_orders',
+  'stg_customers',
+  'stg_events',
+  'customer_features',
+  'customer_segments',
+  'segment_members',
+] as const;
+export type InputRelation = (typeof INPUT_RELATIONS)[number];
+export type BuiltRelation = (typeof BUILT_RELATIONS)[number];
+export type RelationName = InputRelation | BuiltRelation;
+export type Relations = Readonly<Record<RelationName, string>>;
+
+/** Plain names, as DuckDB uses them (and as tests print them). */
+export const PLAIN_RELATIONS: Relations = Object.fromEntries(
+  [...INPUT_RELATIONS, ...BUILT_RELATIONS].map((name) => [name, name]),
+) as Relations;

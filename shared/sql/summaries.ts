@@ -1,0 +1,155 @@
+import type { TableName } from '../contracts/lake.ts';
+import { asOfEnd } from './features.ts';
+import type { Relations } from './relations.ts';
+
+/**
+ * Segment-level aggregates: small results (one row per segment, or per segment and value) that the pipeline
+ * reads back to build segments.json and personas.json. Each is one scan of the membership join.
+ */
+
+const membersJoin = (rel: Relations) =>
+  `${rel.segment_members} AS m JOIN ${rel.customer_segments} AS s ON s.customer_id = m.customer_id`;
+
+export function segmentSummarySql(rel: Relations): string {
+  return `SELECT m.kind, m.segment_id,
+  count(*) AS customers,
+  sum(s.monetary) AS revenue,
+  sum(s.purchase_revenue) AS purchase_revenue,
+  sum(s.frequency) AS purchase_orders,
+  sum(s.gross_amount) AS gross_amount,
+  sum(s.returned_amount) AS returned_amount,
+  count_if(s.frequency > 0) AS buyers,
+  count_if(s.frequency = 0 AND s.events_count > 0) AS browsers,
+  count_if(s.events_count > 0) AS with_events,
+  count_if(s.has_profile) AS with_profile,
+  avg(CAST(s.frequency AS double)) AS avg_frequency,
+  avg(CAST(s.recency_days AS double)) AS avg_recency_days,
+  avg(s.monetary) AS avg_monetary,
+  sum(s.product_views) AS product_views,
+  sum(s.add_to_cart) AS add_to_cart,
+  sum(s.checkout_starts) AS checkout_starts,
+  sum(s.purchase_events) AS purchase_events,
+  sum(s.email_opens) AS email_opens,
+  sum(s.email_clicks) AS email_clicks,
+  sum(s.push_opens) AS push_opens,
+  sum(s.sms_clicks) AS sms_clicks,
+  sum(s.social_clicks) AS social_clicks,
+  sum(s.app_opens) AS app_opens,
+  sum(s.events_count) AS events,
+  avg(s.mobile_share) AS avg_mobile_share,
+  avg(s.app_share) AS avg_app_share,
+  count_if(s.email_opt_in) AS email_opt_in,
+  count_if(s.sms_opt_in) AS sms_opt_in,
+  count_if(s.push_opt_in) AS push_opt_in,
+  count_if(s.age IS NOT NULL) AS with_age,
+  avg(CAST(s.age AS double)) AS avg_age,
+  sum(s.christmas_orders) AS christmas_orders,
+  sum(s.halloween_orders) AS halloween_orders
+FROM ${membersJoin(rel)}
+GROUP BY m.kind, m.segment_id`;
+}
+
+/**
+ * Exact (lower) median of recency among a segment's buyers. Written with row_number and without division,
+ * because the engines disagree on integer division and neither has an exact, deterministic median aggregate
+ * that the other shares.
+ */
+export function medianRecencySql(rel: Relations): string {
+  return `SELECT kind, segment_id, min(recency_days) AS median_recency_days FROM (
+  SELECT m.kind, m.segment_id, s.recency_days,
+    row_number() OVER (PARTITION BY m.kind, m.segment_id ORDER BY s.recency_days ASC, s.customer_id ASC) AS rn,
+    count(*) OVER (PARTITION BY m.kind, m.segment_id) AS n
+  FROM ${membersJoin(rel)}
+  WHERE s.recency_days IS NOT NULL
+) AS ranked
+WHERE 2 * rn - 1 = n OR 2 * rn = n
+GROUP BY kind, segment_id`;
+}
+
+/** Scalar dimensions summarised per segment, with the feature column each reads. */
+export const DISTRIBUTION_DIMENSIONS = [
+  'top_category',
+  'top_order_channel',
+  'top_device',
+  'top_os',
+  'top_browser',
+  'age_band',
+  'gender',
+  'income_band',
+  'education',
+  'marital_status',
+  'occupation',
+  'country',
+  'region',
+  'lifecycle_stage',
+  'rfm_segment',
+] as const;
+export const LIST_DIMENSIONS = ['interests', 'lifestyle', 'categories'] as const;
+export type DistributionDimension = (typeof DISTRIBUTION_DIMENSIONS)[number] | (typeof LIST_DIMENSIONS)[number];
+
+/**
+ * Value counts per segment and dimension in one scan (GROUPING SETS), plus list dimensions unnested.
+ * NULL values are kept (as NULL) so coverage can be reported next to the distribution.
+ */
+export function distributionsSql(rel: Relations): string {
+  const sets = DISTRIBUTION_DIMENSIONS.map((d) => `(m.kind, m.segment_id, s.${d})`).join(',\n  ');
+  const dimensionName = DISTRIBUTION_DIMENSIONS.map(
+    (d) => `WHEN grouping(s.${d}) = 0 THEN '${d}'`,
+  ).join(' ');
+  const value = DISTRIBUTION_DIMENSIONS.map((d) => `WHEN grouping(s.${d}) = 0 THEN s.${d}`).join(' ');
+  const lists = LIST_DIMENSIONS.map(
+    (d) => `SELECT m.kind, m.segment_id, '${d}' AS dimension, t.value AS value, count(*) AS customers
+FROM ${membersJoin(rel)} CROSS JOIN UNNEST(s.${d}) AS t (value)
+GROUP BY m.kind, m.segment_id, t.value`,
+  );
+  return `SELECT m.kind, m.segment_id,
+  CASE ${dimensionName} END AS dimension,
+  CASE ${value} END AS value,
+  count(*) AS customers
+FROM ${membersJoin(rel)}
+GROUP BY GROUPING SETS (
+  ${sets}
+)
+UNION ALL
+${lists.join('\nUNION ALL\n')}`;
+}
+
+/** Per-table row accounting: accepted, quarantined by reason, and the data's time range. */
+export function tableQualitySql(rel: Relations, table: TableName, asOf: string): string {
+  const tsColumn: Record<TableName, string | null> = { orders: 'order_ts', events: 'event_ts', customers: 'updated_at' };
+  const ts = tsColumn[table];
+  const stg = rel[`stg_${table}`];
+  const end = asOfEnd(asOf);
+  const range = ts
+    ? `min(CASE WHEN reject_reason IS NULL THEN ${ts} END) AS min_ts,
+  max(CASE WHEN reject_reason IS NULL AND ${ts} < ${end} THEN ${ts} END) AS max_ts,
+  count_if(reject_reason IS NULL AND ${ts} >= ${end}) AS after_as_of`
+    : 'CAST(NULL AS timestamp) AS min_ts, CAST(NULL AS timestamp) AS max_ts, 0 AS after_as_of';
+  return `SELECT reject_reason, count(*) AS rows_count, count(DISTINCT source_file) AS files,
+  ${range},
+  min(source_file) AS example_file
+FROM ${stg}
+GROUP BY reject_reason`;
+}
+
+/** A few quarantined rows per reason, so an error message can name the file and the offending value. */
+export function rejectExamplesSql(rel: Relations, table: TableName, perReason: number): string {
+  const stg = rel[`stg_${table}`];
+  const valueColumns: Record<TableName, string> = {
+    orders: "concat('order_id=', coalesce(order_id, 'NULL'), ' customer_id=', coalesce(customer_id, 'NULL'), ' order_ts=', coalesce(order_ts_text, 'NULL'), ' amount=', coalesce(amount_text, 'NULL'), ' channel=', coalesce(channel, 'NULL'), ' currency=', coalesce(currency, 'NULL'))",
+    customers: "concat('customer_id=', coalesce(customer_id, 'NULL'), ' birth_year=', coalesce(birth_year_text, 'NULL'), ' gender=', coalesce(gender, 'NULL'), ' income_band=', coalesce(income_band, 'NULL'), ' signup_date=', coalesce(signup_date_text, 'NULL'))",
+    events: "concat('customer_id=', coalesce(customer_id, 'NULL'), ' event_ts=', coalesce(event_ts_text, 'NULL'), ' event_type=', coalesce(event_type, 'NULL'), ' channel=', coalesce(channel, 'NULL'), ' device_type=', coalesce(device_type, 'NULL'))",
+  };
+  return `SELECT reject_reason, source_file, row_values FROM (
+  SELECT reject_reason, source_file, ${valueColumns[table]} AS row_values,
+    row_number() OVER (PARTITION BY reject_reason ORDER BY source_file ASC, ${valueColumns[table]} ASC) AS rn
+  FROM ${stg}
+  WHERE reject_reason IS NOT NULL
+) AS r
+WHERE rn <= ${Math.trunc(perReason)}
+ORDER BY reject_reason ASC, rn ASC`;
+}
+
+export function quarantineSql(rel: Relations, table: TableName): string {
+  return `SELECT * FROM ${rel[`stg_${table}`]} WHERE reject_reason IS NOT NULL ORDER BY source_file ASC, reject_reason ASC`;
+}
