@@ -1,0 +1,239 @@
+#!/usr/bin/env node
+import { existsSync } from 'node:fs';
+import { mkdir, readFile, writeFile } from 'node:fs/promises';
+import path from 'node:path';
+import { parseArgs } from 'node:util';
+import { SegmentsError, describeError } from '../errors.ts';
+import { generateLake } from '../generate/generate-lake.ts';
+import { createLogger, jsonLinesSink, type Logger } from '../logging.ts';
+import { refreshLocal } from '../pipeline/local.ts';
+import type { RefreshResult, StageEvent } from '../pipeline/refresh.ts';
+import { addDays, utcDate } from '../time.ts';
+import { TOOL_VERSION } from '../version.ts';
+import { writeJsonSchemas } from './schemas.ts';
+
+/** Exit codes: 0 success, 1 failure, 2 usage, 3 bad input or config, 4 quality gate refused to publish. */
+export const EXIT = { ok: 0, failure: 1, usage: 2, badInput: 3, qualityGate: 4 } as const;
+
+const DEFAULT_LAKE = '.data/sample-lake';
+const DEFAULT_OUT = '.data/out';
+const SAMPLE_CUSTOMERS = 20_000;
+const SAMPLE_SEED = 42;
+
+const HELP = `segments ${TOOL_VERSION} — customer segments and personas, Athena SQL run locally on DuckDB
+
+Usage:
+  segments refresh [--lake DIR] [--out DIR] [--as-of YYYY-MM-DD] [--config FILE] [--json-logs]
+      Runs the nightly refresh. Without --lake it uses (and if needed generates) the sample lake
+      ${DEFAULT_LAKE}; results go to --out (default ${DEFAULT_OUT}). --as-of defaults to today (UTC).
+  segments generate --out DIR [--customers N] [--seed S] [--as-of YYYY-MM-DD] [--days D] [--format csv|jsonl|parquet]
+      Writes a seeded synthetic lake (customers, orders, events with planted archetypes and bad rows).
+  segments schemas [--out DIR]
+      Writes the JSON Schemas of the input tables, the config and every output.
+
+Exit codes: 0 ok · 1 failure · 2 usage error · 3 bad input or config · 4 quality gate refused to publish
+Progress goes to stderr, the summary to stdout.`;
+
+class UsageError extends Error {}
+
+export async function main(argv: string[]): Promise<number> {
+  const [command, ...rest] = argv;
+  try {
+    switch (command) {
+      case 'refresh':
+        return await refreshCommand(rest);
+      case 'generate':
+        return await generateCommand(rest);
+      case 'schemas':
+        return await schemasCommand(rest);
+      case undefined:
+      case 'help':
+      case '--help':
+      case '-h':
+        process.stdout.write(`${HELP}\n`);
+        return command === undefined ? EXIT.usage : EXIT.ok;
+      default:
+        throw new UsageError(`unknown command "${command}"`);
+    }
+  } catch (error) {
+    if (error instanceof UsageError || (error as { code?: string }).code?.startsWith('ERR_PARSE_ARGS')) {
+      process.stderr.write(`segments: ${(error as Error).message}\nRun "segments --help" for usage.\n`);
+      return EXIT.usage;
+    }
+    const described = describeError(error);
+    process.stderr.write(`\n✗ ${described.name}: ${described.message}\n`);
+    if (error instanceof SegmentsError) return error.exitCode;
+    if (process.env.SEGMENTS_DEBUG) process.stderr.write(`${(error as Error).stack}\n`);
+    return EXIT.failure;
+  }
+}
+
+function stderrLogger(json: boolean): Logger {
+  if (json) return createLogger(jsonLinesSink((line) => process.stderr.write(line)));
+  return createLogger((record) => {
+    if (record.level === 'warn' || record.level === 'error') process.stderr.write(`  ${record.level}: ${record.message}\n`);
+  });
+}
+
+function progressPrinter(json: boolean): (event: StageEvent) => void {
+  if (json) return () => {};
+  return (event) => {
+    if (event.status === 'start') {
+      process.stderr.write(`▸ ${event.stage} …`);
+      return;
+    }
+    const detail = Object.entries(event.detail ?? {})
+      .map(([k, v]) => `${k} ${typeof v === 'number' ? v.toLocaleString('en-US') : String(v)}`)
+      .join(', ');
+    process.stderr.write(` ${((event.ms ?? 0) / 1000).toFixed(2)} s${detail ? `  (${detail})` : ''}\n`);
+  };
+}
+
+async function refreshCommand(args: string[]): Promise<number> {
+  const { values } = parseArgs({
+    args,
+    options: {
+      lake: { type: 'string' },
+      out: { type: 'string', default: DEFAULT_OUT },
+      'as-of': { type: 'string' },
+      config: { type: 'string' },
+      'json-logs': { type: 'boolean', default: false },
+      help: { type: 'boolean', short: 'h', default: false },
+    },
+    strict: true,
+  });
+  if (values.help) {
+    process.stdout.write(`${HELP}\n`);
+    return EXIT.ok;
+  }
+  const json = values['json-logs'] ?? false;
+  const asOf = values['as-of'] ?? utcDate(new Date());
+  let lake = values.lake;
+  if (!lake) {
+    lake = DEFAULT_LAKE;
+    await ensureSampleLake(lake, asOf, json);
+  }
+  if (!existsSync(lake)) throw new UsageError(`lake folder ${lake} does not exist`);
+  const started = performance.now();
+  const result = await refreshLocal({
+    lakeDir: lake,
+    outDir: values.out ?? DEFAULT_OUT,
+    asOf,
+    ...(values.config ? { configPath: values.config } : {}),
+    log: stderrLogger(json),
+    onStage: progressPrinter(json),
+  });
+  process.stdout.write(renderSummary(result, values.out ?? DEFAULT_OUT, (performance.now() - started) / 1000));
+  return EXIT.ok;
+}
+
+/**
+ * The sample lake is regenerated when it is missing or its data ends too long before the as-of date, so that
+ * `npm start` on any day runs on fresh data instead of failing the freshness gate.
+ */
+async function ensureSampleLake(lake: string, asOf: string, json: boolean): Promise<void> {
+  const metaFile = path.join(lake, '_meta', 'generator.json');
+  if (existsSync(metaFile)) {
+    const meta = JSON.parse(await readFile(metaFile, 'utf8')) as { options?: { asOf?: string } };
+    if (meta.options?.asOf === asOf) return;
+  } else if (existsSync(lake)) {
+    return; // a lake the user put there: never overwrite it
+  }
+  if (!json) process.stderr.write(`▸ generating a sample lake of ${SAMPLE_CUSTOMERS.toLocaleString('en-US')} customers in ${lake} (seed ${SAMPLE_SEED}, data up to ${addDays(asOf, -1)}) …`);
+  const started = performance.now();
+  const report = await generateLake({ customers: SAMPLE_CUSTOMERS, seed: SAMPLE_SEED, out: lake, asOf, overwrite: true });
+  if (!json) {
+    process.stderr.write(
+      ` ${((performance.now() - started) / 1000).toFixed(2)} s  (orders ${report.rows.orders.toLocaleString('en-US')}, events ${report.rows.events.toLocaleString('en-US')})\n`,
+    );
+  }
+}
+
+function renderSummary(result: RefreshResult, outDir: string, seconds: number): string {
+  const q = result.quality;
+  const fmt = (n: number) => n.toLocaleString('en-US');
+  const pct = (n: number) => `${(n * 100).toFixed(1)}%`;
+  const lines: string[] = [];
+  lines.push('', `Run ${result.runId}  as of ${q.provenance.as_of}  (${seconds.toFixed(1)} s)`);
+  lines.push(`Data ${q.provenance.data_from?.slice(0, 10) ?? '–'} → ${q.provenance.data_to?.slice(0, 10) ?? '–'}, config ${q.provenance.config_hash}`);
+  lines.push('', 'Input          read    accepted   rejected');
+  for (const [table, t] of Object.entries(q.tables)) {
+    if (!t.present) {
+      lines.push(`  ${table.padEnd(10)}  (absent)`);
+      continue;
+    }
+    const reasons = Object.entries(t.rejected_by_reason).map(([r, n]) => `${r} ${fmt(n ?? 0)}`).join(', ');
+    lines.push(`  ${table.padEnd(10)} ${fmt(t.rows_read).padStart(10)} ${fmt(t.rows_accepted).padStart(11)} ${fmt(t.rows_rejected).padStart(10)}${reasons ? `  (${reasons})` : ''}`);
+  }
+  lines.push('', `Customers ${fmt(q.coverage.customers)}, coverage ${pct(q.coverage.share)}, RFM ${q.rfm.status} (${q.rfm.bins} bins, ${fmt(q.rfm.buyers)} buyers)`);
+  for (const kind of ['rfm', 'lifecycle', 'rule'] as const) {
+    lines.push('', `${kind === 'rfm' ? 'RFM segments' : kind === 'lifecycle' ? 'Lifecycle stages' : 'Rule segments'}${' '.repeat(12)}customers   share   revenue share`);
+    for (const s of result.segments.segments.filter((x) => x.kind === kind)) {
+      lines.push(`  ${s.name.padEnd(26)} ${fmt(s.size).padStart(9)} ${pct(s.share).padStart(7)} ${pct(s.revenue_share).padStart(9)}`);
+    }
+  }
+  for (const warning of q.warnings) lines.push(`warning: ${warning}`);
+  const root = path.resolve(outDir);
+  lines.push('', `Results in ${path.join(root, result.prefix)}`);
+  lines.push(`  customer_segments/ (Parquet), segments.json, personas.json, quality.json, manifest.json`);
+  lines.push(`  ${path.join(root, 'latest.json')} → ${result.runId}`, '');
+  return `${lines.join('\n')}\n`;
+}
+
+async function generateCommand(args: string[]): Promise<number> {
+  const { values } = parseArgs({
+    args,
+    options: {
+      out: { type: 'string' },
+      customers: { type: 'string', default: String(SAMPLE_CUSTOMERS) },
+      seed: { type: 'string', default: String(SAMPLE_SEED) },
+      'as-of': { type: 'string' },
+      days: { type: 'string', default: '365' },
+      format: { type: 'string' },
+      'bad-row-share': { type: 'string' },
+      overwrite: { type: 'boolean', default: false },
+    },
+    strict: true,
+  });
+  if (!values.out) throw new UsageError('generate needs --out DIR');
+  const int = (name: string, v: string | undefined) => {
+    const n = Number(v);
+    if (!Number.isSafeInteger(n) || n < 0) throw new UsageError(`--${name} must be a whole number, got "${v}"`);
+    return n;
+  };
+  const format = values.format;
+  if (format && !['csv', 'jsonl', 'parquet'].includes(format)) throw new UsageError(`--format must be csv, jsonl or parquet`);
+  const fmt = format as 'csv' | 'jsonl' | 'parquet' | undefined;
+  const started = performance.now();
+  const report = await generateLake({
+    customers: int('customers', values.customers),
+    seed: int('seed', values.seed),
+    out: values.out,
+    asOf: values['as-of'] ?? utcDate(new Date()),
+    days: int('days', values.days),
+    overwrite: values.overwrite ?? false,
+    ...(fmt ? { formats: { customers: fmt, orders: fmt, events: fmt } } : {}),
+    ...(values['bad-row-share'] !== undefined ? { badRowShare: Number(values['bad-row-share']) } : {}),
+    onProgress: (stage) => process.stderr.write(`▸ ${stage}\n`),
+  });
+  process.stdout.write(
+    `Generated ${values.out} in ${((performance.now() - started) / 1000).toFixed(1)} s: ${Object.entries(report.rows).map(([t, n]) => `${t} ${n.toLocaleString('en-US')}`).join(', ')}\n`,
+  );
+  return EXIT.ok;
+}
+
+async function schemasCommand(args: string[]): Promise<number> {
+  const { values } = parseArgs({ args, options: { out: { type: 'string', default: 'schemas' } }, strict: true });
+  const out = values.out ?? 'schemas';
+  await mkdir(out, { recursive: true });
+  const written = await writeJsonSchemas(async (name, text) => writeFile(path.join(out, name), text));
+  process.stdout.write(`Wrote ${written.length} schemas to ${out}/\n`);
+  return EXIT.ok;
+}
+
+const invokedDirectly = process.argv[1] && path.resolve(process.argv[1]) === path.resolve(new URL(import.meta.url).pathname);
+if (invokedDirectly) {
+  main(process.argv.slice(2)).then((code) => {
+    process.exitCode = code;
+  });
+}
