@@ -9,6 +9,8 @@ import type { Relations } from './relations.ts';
  * Dates are compared as DATE values only: `date_diff('day', …)` agrees between Trino and DuckDB on dates but not on
  * timestamps (Trino counts whole 24-hour periods, DuckDB counts midnights crossed).
  * Every division casts to double first: Trino divides integers as integers, DuckDB does not.
+ * Amounts are summed as DECIMAL(18, 4): a double sum depends on the order rows arrive in (parallel scans), so equal
+ * totals could differ in the last bit, break ties in the RFM ranking and make reruns differ.
  */
 
 /** Rows after the as-of date belong to a later run; a rerun for the same date must not see them. */
@@ -41,7 +43,7 @@ export function customerFeaturesSql(rel: Relations, asOf: string): string {
   const purchaseDate = 'CAST(order_ts AS date)';
   return `WITH
 orders_ok AS (
-  SELECT customer_id, order_id, order_ts, amount, category, channel, country
+  SELECT customer_id, order_id, order_ts, CAST(amount AS decimal(18, 4)) AS amount, category, channel, country
   FROM ${rel.stg_orders}
   WHERE reject_reason IS NULL AND order_ts < ${end}
 ),

@@ -55,7 +55,7 @@ export function customerSegmentsOutputSql(
   provenance: { runId: string; asOf: string; configHash: string },
   literal: (value: string) => string,
 ): string {
-  return `SELECT customer_id, recency_days, frequency, monetary, r_score, f_score, m_score,
+  return `SELECT customer_id, recency_days, frequency, CAST(monetary AS double) AS monetary, r_score, f_score, m_score,
   rfm_segment, lifecycle_stage, segments,
   ${literal(provenance.asOf)} AS as_of_date, ${literal(provenance.runId)} AS run_id, ${literal(provenance.configHash)} AS config_hash
 FROM ${rel.customer_segments}
