@@ -41,6 +41,13 @@ interface Check {
 const rejectReasonSql = (checks: readonly Check[]) =>
   `CASE ${checks.map((c) => `WHEN ${c.when} THEN ${sqlString(c.reason)}`).join(' ')} END`;
 
+/**
+ * Raw text and the source file are kept for quarantined rows only: accepted rows never need them again, and
+ * on tens of millions of events they would dominate the staged table's size.
+ */
+const rejectedOnly = (columns: readonly string[]) =>
+  columns.map((c) => `CASE WHEN reject_reason IS NOT NULL THEN ${c} END AS ${c}`).join(',\n  ');
+
 const tooLong = (columns: readonly string[]) => columns.map((c) => `coalesce(length(${c}), 0) > ${MAX_TEXT}`).join(' OR ');
 
 export function stageOrdersSql(rel: Relations): string {
@@ -70,9 +77,13 @@ export function stageOrdersSql(rel: Relations): string {
 ), typed AS (
   SELECT src.*, ${isoTimestamp('order_ts_text')} AS order_ts, try_cast(amount_text AS double) AS amount
   FROM src
+), checked AS (
+  SELECT typed.*, ${rejectReasonSql(checks)} AS reject_reason
+  FROM typed
 )
-SELECT typed.*, ${rejectReasonSql(checks)} AS reject_reason
-FROM typed`;
+SELECT customer_id, order_id, order_ts, amount, currency, category, channel, country, reject_reason,
+  ${rejectedOnly(['source_file', 'order_ts_text', 'amount_text'])}
+FROM checked`;
 }
 
 export function stageCustomersSql(rel: Relations, asOfYear: number): string {
@@ -147,9 +158,13 @@ export function stageEventsSql(rel: Relations): string {
 ), typed AS (
   SELECT src.*, ${isoTimestamp('event_ts_text')} AS event_ts
   FROM src
+), checked AS (
+  SELECT typed.*, ${rejectReasonSql(checks)} AS reject_reason
+  FROM typed
 )
-SELECT typed.*, ${rejectReasonSql(checks)} AS reject_reason
-FROM typed`;
+SELECT customer_id, event_ts, event_type, channel, device_type, os, browser, reject_reason,
+  ${rejectedOnly(['source_file', 'event_ts_text'])}
+FROM checked`;
 }
 
 export const STAGE_SQL: Record<TableName, (rel: Relations, asOfYear: number) => string> = {

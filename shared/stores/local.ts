@@ -21,7 +21,7 @@ export class LocalObjectStore implements ObjectStore {
     return path.join(this.root, ...checkKey(key).split('/'));
   }
 
-  async put(key: string, body: string | Uint8Array): Promise<void> {
+  async put(key: string, body: string | Uint8Array, _contentType?: string): Promise<void> {
     const target = this.location(key);
     await mkdir(path.dirname(target), { recursive: true });
     const temporary = `${target}.${randomUUID()}.tmp`;

@@ -26,9 +26,9 @@ async function failingRun(out: string, fail: { store?: (key: string) => boolean;
   const engine = await DuckDbQueryEngine.open({ lakeDir: lake, threads: 2 });
   const store = new LocalObjectStore(out);
   const put = store.put.bind(store);
-  store.put = async (key, body, type) => {
+  store.put = async (key: string, body: string | Uint8Array, type?: string) => {
     if (fail.store?.(key)) throw new Error(`simulated write failure on ${key}`);
-    return put(key, body, type);
+    return put(key, body, type ?? 'application/octet-stream');
   };
   const materialize = engine.materialize.bind(engine);
   engine.materialize = async (step, name, sql) => {
@@ -76,9 +76,9 @@ describe('publishing', () => {
     const store = new LocalObjectStore(out);
     const order: string[] = [];
     const put = store.put.bind(store);
-    store.put = async (key, body, type) => {
+    store.put = async (key: string, body: string | Uint8Array, type?: string) => {
       order.push(key);
-      return put(key, body, type);
+      return put(key, body, type ?? 'application/octet-stream');
     };
     try {
       const result = await refreshSegments(

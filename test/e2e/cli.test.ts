@@ -1,0 +1,57 @@
+import { spawnSync } from 'node:child_process';
+import { mkdir, writeFile } from 'node:fs/promises';
+import path from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { tempDir } from '../helpers/duckdb.ts';
+
+/** The command line as a user runs it: exit codes tell success, bad input and failure apart. */
+const cli = (args: string[]) =>
+  spawnSync(process.execPath, ['--import', 'tsx', path.resolve('shared/cli/main.ts'), ...args], { encoding: 'utf8', timeout: 120_000 });
+
+describe('segments CLI', () => {
+  it('prints help with exit 0 and refuses unknown commands and options with exit 2', () => {
+    expect(cli(['--help']).status).toBe(0);
+    expect(cli(['--help']).stdout).toContain('segments refresh');
+    expect(cli(['frobnicate']).status).toBe(2);
+    expect(cli(['refresh', '--no-such-flag']).status).toBe(2);
+  });
+
+  it('names the bad path of a config file and exits 3 before running anything', async () => {
+    const dir = await tempDir('cli-config');
+    const config = path.join(dir, 'segments.config.json');
+    await writeFile(config, JSON.stringify({ version: 1, segments: [{ id: 'vip', name: 'VIP', rule: { all: [{ feature: 'monetary', op: 'gte', value: 'lots' }] } }] }));
+    await mkdir(path.join(dir, 'lake', 'orders'), { recursive: true });
+    const result = cli(['refresh', '--lake', path.join(dir, 'lake'), '--out', path.join(dir, 'out'), '--config', config]);
+    expect(result.status).toBe(3);
+    expect(result.stderr).toContain('segments[0].rule.all[0].value');
+    expect(result.stderr).toContain(config);
+  });
+
+  it('exits 3 with the folder named when the required orders table is missing', async () => {
+    const dir = await tempDir('cli-lake');
+    await mkdir(path.join(dir, 'lake', 'customers'), { recursive: true });
+    const result = cli(['refresh', '--lake', path.join(dir, 'lake'), '--out', path.join(dir, 'out'), '--as-of', '2026-01-01']);
+    expect(result.status).toBe(3);
+    expect(result.stderr).toMatch(/no orders\/ data/);
+  });
+
+  it('exits 3 naming the file and column when a required column is missing', async () => {
+    const dir = await tempDir('cli-column');
+    await mkdir(path.join(dir, 'lake', 'orders'), { recursive: true });
+    await writeFile(path.join(dir, 'lake', 'orders', 'o.csv'), 'order_id,customer,order_ts,amount\no1,c1,2026-01-01T00:00:00Z,3\n');
+    const result = cli(['refresh', '--lake', path.join(dir, 'lake'), '--out', path.join(dir, 'out'), '--as-of', '2026-01-01']);
+    expect(result.status).toBe(3);
+    expect(result.stderr).toContain('orders/o.csv');
+    expect(result.stderr).toContain('"customer_id"');
+  });
+
+  it('exits 4 when the quality gate refuses stale data, and publishes nothing', async () => {
+    const dir = await tempDir('cli-stale');
+    await mkdir(path.join(dir, 'lake', 'orders'), { recursive: true });
+    await writeFile(path.join(dir, 'lake', 'orders', 'o.csv'), 'order_id,customer_id,order_ts,amount\no1,c1,2025-01-01T00:00:00Z,3\n');
+    const result = cli(['refresh', '--lake', path.join(dir, 'lake'), '--out', path.join(dir, 'out'), '--as-of', '2026-01-01']);
+    expect(result.status).toBe(4);
+    expect(result.stderr).toMatch(/stale/);
+    expect(spawnSync('ls', [path.join(dir, 'out', 'latest.json')]).status).not.toBe(0);
+  });
+});

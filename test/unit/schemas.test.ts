@@ -1,0 +1,14 @@
+import { readFile, readdir } from 'node:fs/promises';
+import { describe, expect, it } from 'vitest';
+import { jsonSchemas } from '../../shared/cli/schemas.ts';
+
+describe('published JSON Schemas', () => {
+  it('are up to date with the zod contracts (run `npm run schemas` after changing a contract)', async () => {
+    const generated = jsonSchemas();
+    const committed = (await readdir('schemas')).filter((f) => f.endsWith('.json')).sort();
+    expect(committed).toEqual(Object.keys(generated).sort());
+    for (const [name, schema] of Object.entries(generated)) {
+      expect(JSON.parse(await readFile(`schemas/${name}`, 'utf8')), name).toEqual(JSON.parse(JSON.stringify(schema)));
+    }
+  });
+});
