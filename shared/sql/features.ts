@@ -41,18 +41,19 @@ export function customerFeaturesSql(rel: Relations, asOf: string): string {
   const since = (days: number) => sqlDate(addDays(asOf, -days));
   const eventCount = (type: string, alias: string) => `count_if(event_type = '${type}') AS ${alias}`;
   const purchaseDate = 'CAST(order_ts AS date)';
+  // Accepted rows up to the as-of date, written as inline subqueries rather than CTEs: a CTE used several times
+  // is materialised by DuckDB, i.e. a second in-memory copy of every staged row.
+  const ordersOk = `(SELECT customer_id, order_id, order_ts, CAST(amount AS decimal(18, 4)) AS amount, category, channel, country
+    FROM ${rel.stg_orders} WHERE reject_reason IS NULL AND order_ts < ${end}) AS orders_ok`;
+  const eventsOk = `(SELECT customer_id, event_ts, event_type, channel, device_type, os, browser
+    FROM ${rel.stg_events} WHERE reject_reason IS NULL AND event_ts < ${end}) AS events_ok`;
   return `WITH
-orders_ok AS (
-  SELECT customer_id, order_id, order_ts, CAST(amount AS decimal(18, 4)) AS amount, category, channel, country
-  FROM ${rel.stg_orders}
-  WHERE reject_reason IS NULL AND order_ts < ${end}
-),
 order_totals AS (
   SELECT customer_id, order_id, min(order_ts) AS order_ts, sum(amount) AS order_amount,
     sum(CASE WHEN amount > 0 THEN amount ELSE 0 END) AS gross_amount,
     sum(CASE WHEN amount < 0 THEN -amount ELSE 0 END) AS returned_amount,
     min(channel) AS channel
-  FROM orders_ok
+  FROM ${ordersOk}
   GROUP BY customer_id, order_id
 ),
 order_features AS (
@@ -74,18 +75,18 @@ order_features AS (
   FROM order_totals
   GROUP BY customer_id
 ),
-${topValue('top_category', 'orders_ok', 'category', 'sum(amount)')},
+${topValue('top_category', ordersOk, 'category', 'sum(amount)')},
 category_lists AS (
   SELECT customer_id, array_agg(category ORDER BY category) AS categories
-  FROM (SELECT DISTINCT customer_id, category FROM orders_ok WHERE category IS NOT NULL) AS c
+  FROM (SELECT DISTINCT customer_id, category FROM ${ordersOk} WHERE category IS NOT NULL) AS c
   GROUP BY customer_id
 ),
 ${topValue('top_order_channel', 'order_totals', 'channel')},
-${topValue('order_country', 'orders_ok', 'country')},
-events_ok AS (
-  SELECT customer_id, event_ts, event_type, channel, device_type, os, browser
-  FROM ${rel.stg_events}
-  WHERE reject_reason IS NULL AND event_ts < ${end}
+${topValue('order_country', ordersOk, 'country')},
+event_dims AS (
+  SELECT customer_id, device_type, os, browser, count(*) AS events
+  FROM ${eventsOk}
+  GROUP BY customer_id, device_type, os, browser
 ),
 event_features AS (
   SELECT customer_id,
@@ -107,12 +108,12 @@ event_features AS (
     CAST(count_if(device_type IN ('mobile', 'tablet')) AS double) / count(*) AS mobile_share,
     CAST(count_if(channel = 'app') AS double) / count(*) AS app_share,
     count(DISTINCT device_type) AS device_types
-  FROM events_ok
+  FROM ${eventsOk}
   GROUP BY customer_id
 ),
-${topValue('top_device', 'events_ok', 'device_type')},
-${topValue('top_os', 'events_ok', 'os')},
-${topValue('top_browser', 'events_ok', 'browser')},
+${topValue('top_device', 'event_dims', 'device_type', 'sum(events)')},
+${topValue('top_os', 'event_dims', 'os', 'sum(events)')},
+${topValue('top_browser', 'event_dims', 'browser', 'sum(events)')},
 customers_latest AS (
   SELECT * FROM (
     SELECT s.*, row_number() OVER (
