@@ -115,6 +115,22 @@ export const SegmentsConfig = z
           .describe('refuse to publish when more than this share of a table’s rows is quarantined'),
       })
       .prefault({}),
+    currency: z
+      .strictObject({
+        reporting: z.string().regex(/^[A-Z]{3}$/, 'ISO 4217 code in capitals, e.g. EUR'),
+        rates: z
+          .record(
+            z.string().regex(/^[A-Z]{3}$/, 'ISO 4217 code in capitals'),
+            z
+              .number()
+              .positive()
+              .max(1_000_000)
+              .refine((r) => Math.abs(r * 1e6 - Math.round(r * 1e6)) < 1e-6, 'at most 6 decimals, so conversion stays exact'),
+          )
+          .describe('value of one unit of each currency in the reporting currency, e.g. {"GBP": 1.176471}'),
+      })
+      .optional()
+      .describe('convert order amounts to one reporting currency before summing; rows in other currencies are quarantined'),
     segments: z.array(RuleSegment).max(200).default([]),
   })
   .superRefine((config, ctx) => {

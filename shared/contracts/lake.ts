@@ -194,6 +194,7 @@ export const REJECT_REASONS = [
   'missing_amount',
   'non_numeric_amount',
   'bad_currency',
+  'unknown_currency',
   'unknown_channel',
   'unknown_event_type',
   'unknown_device_type',

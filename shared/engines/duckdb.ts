@@ -107,7 +107,9 @@ export class DuckDbQueryEngine implements QueryEngine {
     let group = 0;
     for (const groupFiles of byHeader.values()) {
       const rejects = `rejects_${table}_${group}`;
-      const source = `read_csv(${fileList(groupFiles)}, header = true, all_varchar = true, filename = true, hive_partitioning = false, store_rejects = true, ignore_errors = true, rejects_table = '${rejects}', rejects_scan = '${rejects}_scan')`;
+      // Quote and escape are fixed to RFC 4180: left to the sniffer, a sample without quotes makes it choose
+      // none, and a later "12,50 EUR" splits into two columns.
+      const source = `read_csv(${fileList(groupFiles)}, header = true, all_varchar = true, quote = '"', escape = '"', filename = true, hive_partitioning = false, store_rejects = true, ignore_errors = true, rejects_table = '${rejects}', rejects_scan = '${rejects}_scan')`;
       const relation = `csv_${table}_${group++}`;
       await this.#run(`load ${table}`, `CREATE OR REPLACE TEMP VIEW ${relation} AS SELECT * FROM ${source}`);
       selects.push(await this.#contractSelect(table, relation, groupFiles));

@@ -1,5 +1,6 @@
 import { addDays } from '../time.ts';
-import { sqlDate, sqlInteger, sqlTimestamp } from './literals.ts';
+import type { SegmentsConfig } from '../contracts/config.ts';
+import { sqlDate, sqlDecimal, sqlInteger, sqlString, sqlTimestamp } from './literals.ts';
 import type { Relations } from './relations.ts';
 
 /**
@@ -35,7 +36,19 @@ function topValue(name: string, source: string, valueExpr: string, weightExpr = 
 const ratio = (numerator: string, denominator: string) =>
   `CASE WHEN ${denominator} > 0 THEN CAST(${numerator} AS double) / ${denominator} END`;
 
-export function customerFeaturesSql(rel: Relations, asOf: string): string {
+/**
+ * Amount in the reporting currency, exactly: DECIMAL(18,4) × DECIMAL(12,6). Without a currency config amounts are
+ * summed as they are (and the quality report warns when they come in several currencies).
+ */
+export function reportingAmountSql(amount: string, currency: string, config: SegmentsConfig['currency']): string {
+  const exact = `CAST(${amount} AS decimal(18, 4))`;
+  const rates = Object.entries(config?.rates ?? {}).filter(([code]) => code !== config?.reporting);
+  if (!config || rates.length === 0) return exact;
+  const branches = rates.map(([code, rate]) => `WHEN ${sqlString(code)} THEN ${sqlDecimal(rate, 12, 6)}`).join(' ');
+  return `${exact} * CASE ${currency} ${branches} ELSE ${sqlDecimal(1, 12, 6)} END`;
+}
+
+export function customerFeaturesSql(rel: Relations, asOf: string, currency?: SegmentsConfig['currency']): string {
   const end = asOfEnd(asOf);
   const asOfDate = sqlDate(asOf);
   const since = (days: number) => sqlDate(addDays(asOf, -days));
@@ -43,7 +56,7 @@ export function customerFeaturesSql(rel: Relations, asOf: string): string {
   const purchaseDate = 'CAST(order_ts AS date)';
   // Accepted rows up to the as-of date, written as inline subqueries rather than CTEs: a CTE used several times
   // is materialised by DuckDB, i.e. a second in-memory copy of every staged row.
-  const ordersOk = `(SELECT customer_id, order_id, order_ts, CAST(amount AS decimal(18, 4)) AS amount, category, channel, country
+  const ordersOk = `(SELECT customer_id, order_id, order_ts, ${reportingAmountSql('amount', 'currency', currency)} AS amount, category, channel, country
     FROM ${rel.stg_orders} WHERE reject_reason IS NULL AND order_ts < ${end}) AS orders_ok`;
   const eventsOk = `(SELECT customer_id, event_ts, event_type, channel, device_type, os, browser
     FROM ${rel.stg_events} WHERE reject_reason IS NULL AND event_ts < ${end}) AS events_ok`;

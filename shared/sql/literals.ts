@@ -55,3 +55,9 @@ export function sqlStringList(values: readonly string[]): string {
   if (values.length === 0) throw new UnsafeSqlValueError('an IN list needs at least one value');
   return `(${values.map(sqlString).join(', ')})`;
 }
+
+/** An exact decimal literal (for rates and money), so that sums and products do not depend on float rounding. */
+export function sqlDecimal(value: number, precision: number, scale: number): string {
+  if (!Number.isFinite(value)) throw new UnsafeSqlValueError(`not a finite number: ${value}`);
+  return `CAST(${sqlString(value.toFixed(scale))} AS decimal(${sqlInteger(precision)}, ${sqlInteger(scale)}))`;
+}

@@ -10,6 +10,7 @@ import {
   type RejectReason,
   type TableName,
 } from '../contracts/lake.ts';
+import type { SegmentsConfig } from '../contracts/config.ts';
 import type { Relations } from './relations.ts';
 import { sqlString, sqlStringList } from './literals.ts';
 
@@ -50,7 +51,7 @@ const rejectedOnly = (columns: readonly string[]) =>
 
 const tooLong = (columns: readonly string[]) => columns.map((c) => `coalesce(length(${c}), 0) > ${MAX_TEXT}`).join(' OR ');
 
-export function stageOrdersSql(rel: Relations): string {
+export function stageOrdersSql(rel: Relations, currency?: SegmentsConfig['currency']): string {
   const checks: Check[] = [
     { reason: 'missing_customer_id', when: 'customer_id IS NULL' },
     { reason: 'missing_order_id', when: 'order_id IS NULL' },
@@ -60,6 +61,9 @@ export function stageOrdersSql(rel: Relations): string {
     // NaN and ±Infinity parse as doubles in both engines; neither is an amount.
     { reason: 'non_numeric_amount', when: 'amount IS NULL OR NOT (abs(amount) < 1e12)' },
     { reason: 'bad_currency', when: "currency IS NOT NULL AND NOT regexp_like(currency, '^[A-Z]{3}$')" },
+    ...(currency
+      ? [{ reason: 'unknown_currency' as const, when: `currency IS NOT NULL AND currency NOT IN ${sqlStringList([currency.reporting, ...Object.keys(currency.rates)])}` }]
+      : []),
     { reason: 'unknown_channel', when: `channel IS NOT NULL AND channel NOT IN ${sqlStringList(ORDER_CHANNELS)}` },
     { reason: 'value_too_long', when: tooLong(['customer_id', 'order_id', 'category', 'country']) },
   ];
@@ -167,9 +171,9 @@ SELECT customer_id, event_ts, event_type, channel, device_type, os, browser, rej
 FROM checked`;
 }
 
-export const STAGE_SQL: Record<TableName, (rel: Relations, asOfYear: number) => string> = {
-  orders: (rel) => stageOrdersSql(rel),
-  customers: stageCustomersSql,
+export const STAGE_SQL: Record<TableName, (rel: Relations, ctx: { asOfYear: number; config: SegmentsConfig }) => string> = {
+  orders: (rel, ctx) => stageOrdersSql(rel, ctx.config.currency),
+  customers: (rel, ctx) => stageCustomersSql(rel, ctx.asOfYear),
   events: (rel) => stageEventsSql(rel),
 };
 
@@ -182,6 +186,7 @@ export const REJECT_FIELD: Record<RejectReason, string> = {
   missing_amount: 'amount',
   non_numeric_amount: 'amount',
   bad_currency: 'currency',
+  unknown_currency: 'currency',
   unknown_channel: 'channel',
   unknown_event_type: 'event_type',
   unknown_device_type: 'device_type',

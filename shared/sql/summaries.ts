@@ -125,7 +125,8 @@ export function tableQualitySql(rel: Relations, table: TableName, asOf: string):
   max(CASE WHEN reject_reason IS NULL AND ${ts} < ${end} THEN ${ts} END) AS max_ts,
   count_if(reject_reason IS NULL AND ${ts} >= ${end}) AS after_as_of`
     : 'CAST(NULL AS timestamp) AS min_ts, CAST(NULL AS timestamp) AS max_ts, 0 AS after_as_of';
-  return `SELECT reject_reason, count(*) AS rows_count,
+  const currencies = table === 'orders' ? 'count(DISTINCT currency)' : '0';
+  return `SELECT reject_reason, count(*) AS rows_count, ${currencies} AS currencies,
   ${range}
 FROM ${stg}
 GROUP BY reject_reason`;

@@ -6,6 +6,7 @@ import { OrderRow } from '../../shared/contracts/lake.ts';
 import type { LatestPointer, QualityDocument, SegmentsDocument } from '../../shared/contracts/outputs.ts';
 import { generateLake } from '../../shared/generate/generate-lake.ts';
 import { refreshLocal } from '../../shared/pipeline/local.ts';
+import { defaultSegmentsConfig } from '../../shared/segments/default-config.ts';
 import { quintileScores } from '../fixtures/rfm-oracle.ts';
 import { tempDir } from '../helpers/duckdb.ts';
 import { readJson, readParquetRows } from '../helpers/outputs.ts';
@@ -39,7 +40,12 @@ async function rawOrders(lakeDir: string): Promise<Record<string, string | null>
 const blankToUndefined = (row: Record<string, string | null>) =>
   Object.fromEntries(Object.entries(row).map(([k, v]) => [k, v === null || v.trim() === '' ? undefined : k === 'channel' ? v.trim().toLowerCase() : v.trim()]));
 
-/** Independent RFM: contract validation by the zod schema, sums in 1/10,000 units, the documented tie rule. */
+const RATES = defaultSegmentsConfig().currency!;
+/** A rate in millionths: amounts (1/10,000 units) × rate (1/1,000,000) are exact in 1/10^10 units. */
+const rateMicros = (currency: string | undefined) =>
+  currency === undefined || currency.toUpperCase() === RATES.reporting ? 1_000_000n : BigInt(Math.round((RATES.rates[currency.toUpperCase()] ?? Number.NaN) * 1e6));
+
+/** Independent RFM: contract validation by the zod schema, exact sums in 1/10^10 units, the documented tie rule. */
 function independentRfm(rows: Record<string, string | null>[], asOf: string) {
   const asOfDay = Date.parse(`${asOf}T00:00:00Z`) / 86_400_000;
   const end = Date.parse(`${asOf}T00:00:00Z`) + 86_400_000;
@@ -50,7 +56,7 @@ function independentRfm(rows: Record<string, string | null>[], asOf: string) {
     const row = parsed.data;
     const ts = Date.parse(row.order_ts);
     if (!(ts < end)) continue;
-    const units = BigInt(Math.round(Number(row.amount) * 10_000));
+    const units = BigInt(Math.round(Number(row.amount) * 10_000)) * rateMicros(row.currency);
     const c = customers.get(row.customer_id) ?? { monetary: 0n, orders: new Map() };
     customers.set(row.customer_id, c);
     c.monetary += units;
@@ -92,7 +98,7 @@ describe('refresh on a generated lake', () => {
       expect(row, id).toBeDefined();
       expect(row?.recency_days === null ? null : Number(row?.recency_days)).toBe(e.recency);
       expect(Number(row?.frequency)).toBe(e.frequency);
-      expect(Math.round(Number(row?.monetary) * 10_000)).toBe(Number(e.monetary));
+      expect(Number(row?.monetary)).toBeCloseTo(Number(e.monetary) / 1e10, 4);
       expect([row?.r_score, row?.f_score, row?.m_score]).toEqual(e.frequency > 0 ? [e.r, e.f, e.m] : [null, null, null]);
     }
   });
