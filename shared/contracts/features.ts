@@ -73,7 +73,6 @@ export const FEATURES = {
   occasion_share: f('number', 'occasions', 'share of purchase orders placed in an occasion window, 0–1'),
 
   events_count: f('integer', 'events', 'all events up to the as-of date'),
-  active_days: f('integer', 'events', 'distinct days with at least one event'),
   last_event_date: f('date', 'events', 'date of the newest event'),
   page_views: f('integer', 'events', 'page_view events'),
   product_views: f('integer', 'events', 'product_view events'),

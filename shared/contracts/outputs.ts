@@ -139,7 +139,6 @@ export const TableQuality = z.object({
   rejected_share: z.number(),
   rejected_by_reason: z.partialRecord(z.enum([...REJECT_REASONS, 'malformed_line']), z.number().int()),
   rows_after_as_of: z.number().int().describe('accepted rows dated after the as-of date: left for a later run'),
-  distinct_currencies: z.number().int().describe('currencies among accepted rows (orders only)'),
   min_ts: z.string().nullable(),
   max_ts: z.string().nullable(),
   examples: z.array(

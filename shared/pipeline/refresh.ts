@@ -115,11 +115,10 @@ export async function refreshSegments(deps: RefreshDeps, input: RefreshInput): P
       tables: Object.values(r).filter((t) => t.present).map((t) => `${t.table} (${t.files} files, ${t.formats.join('+')})`).join(', '),
     }));
 
-    const asOfYear = Number(input.asOf.slice(0, 4));
     const tables: Partial<Record<TableName, TableQuality>> = {};
     for (const table of TABLE_NAMES) {
       tables[table] = await stage(`stage ${table}`, async () => {
-        await engine.materialize(`stage ${table}`, `stg_${table}`, STAGE_SQL[table](rel, { asOfYear, config: input.config }));
+        await engine.materialize(`stage ${table}`, `stg_${table}`, STAGE_SQL[table](rel, { asOf: input.asOf, config: input.config }));
         return tableQuality(engine, (key) => store.location(key), inputs[table], table, input.asOf, prefix);
       }, (q) => ({ read: q.rows_read, accepted: q.rows_accepted, rejected: q.rows_rejected }));
     }
@@ -141,9 +140,6 @@ export async function refreshSegments(deps: RefreshDeps, input: RefreshInput): P
       }
     }
     if ((tables.orders?.rows_accepted ?? 0) === 0) failures.push('orders: no accepted rows, nothing to segment');
-    if (!input.config.currency && (tables.orders?.distinct_currencies ?? 0) > 1) {
-      warnings.push(`orders come in ${tables.orders?.distinct_currencies} currencies and are summed unconverted; set "currency" in the config to convert them`);
-    }
     const freshness = freshnessOf(maxTs, input.asOf, input.config.freshness);
     if (freshness.status === 'stale') {
       failures.push(`data is stale: newest accepted row ${maxTs ?? 'none'} is ${freshness.age_days ?? '∞'} days before the as-of date (limit ${input.config.freshness.failAfterDays})`);
@@ -176,7 +172,7 @@ export async function refreshSegments(deps: RefreshDeps, input: RefreshInput): P
       throw new QualityGateError(`run ${runId} not published:\n  ${failures.join('\n  ')}`, { run_id: runId, failures });
     }
 
-    await stage('features', () => engine.materialize('features', 'customer_features', customerFeaturesSql(rel, input.asOf, input.config.currency)));
+    await stage('features', () => engine.materialize('features', 'customer_features', customerFeaturesSql(rel, input.asOf)));
 
     const rfm = await stage('rfm + segments', async () => {
       const buyers = Number((await engine.query('rfm buyers', buyerCountSql(rel)))[0]?.buyers ?? 0);
@@ -324,17 +320,17 @@ async function tableQuality(
   const byReason: Partial<Record<RejectReason | 'malformed_line', number>> = {};
   let accepted = 0;
   let afterAsOf = 0;
-  let currencies = 0;
   let minTs: string | null = null;
   let maxTs: string | null = null;
   for (const row of rows) {
     const count = Number(row.rows_count);
-    if (row.reject_reason === null) {
-      accepted = count;
-      afterAsOf = Number(row.after_as_of ?? 0);
-      currencies = Number(row.currencies ?? 0);
+    if (row.status === 'accepted') {
+      accepted += count;
       minTs = (row.min_ts as string | null) ?? null;
       maxTs = (row.max_ts as string | null) ?? null;
+    } else if (row.status === 'after_as_of') {
+      accepted += count;
+      afterAsOf = count;
     } else {
       byReason[row.reject_reason as RejectReason] = count;
     }
@@ -370,7 +366,6 @@ async function tableQuality(
     rejected_share: read > 0 ? round(rejected / read, 6) : 0,
     rejected_by_reason: byReason,
     rows_after_as_of: afterAsOf,
-    distinct_currencies: currencies,
     min_ts: minTs,
     max_ts: maxTs,
     examples,

@@ -1,6 +1,6 @@
 import { addDays } from '../time.ts';
-import type { SegmentsConfig } from '../contracts/config.ts';
-import { sqlDate, sqlDecimal, sqlInteger, sqlString, sqlTimestamp } from './literals.ts';
+import { DEVICE_TYPES } from '../contracts/lake.ts';
+import { sqlDate, sqlInteger, sqlTimestamp } from './literals.ts';
 import type { Relations } from './relations.ts';
 
 /**
@@ -36,38 +36,21 @@ function topValue(name: string, source: string, valueExpr: string, weightExpr = 
 const ratio = (numerator: string, denominator: string) =>
   `CASE WHEN ${denominator} > 0 THEN CAST(${numerator} AS double) / ${denominator} END`;
 
-/**
- * Amount in the reporting currency, exactly: DECIMAL(18,4) × DECIMAL(12,6). Without a currency config amounts are
- * summed as they are (and the quality report warns when they come in several currencies).
- */
-export function reportingAmountSql(amount: string, currency: string, config: SegmentsConfig['currency']): string {
-  const exact = `CAST(${amount} AS decimal(18, 4))`;
-  const rates = Object.entries(config?.rates ?? {}).filter(([code]) => code !== config?.reporting);
-  if (!config || rates.length === 0) return exact;
-  const branches = rates.map(([code, rate]) => `WHEN ${sqlString(code)} THEN ${sqlDecimal(rate, 12, 6)}`).join(' ');
-  return `${exact} * CASE ${currency} ${branches} ELSE ${sqlDecimal(1, 12, 6)} END`;
-}
-
-export function customerFeaturesSql(rel: Relations, asOf: string, currency?: SegmentsConfig['currency']): string {
-  const end = asOfEnd(asOf);
+export function customerFeaturesSql(rel: Relations, asOf: string): string {
   const asOfDate = sqlDate(asOf);
   const since = (days: number) => sqlDate(addDays(asOf, -days));
-  const eventCount = (type: string, alias: string) => `count_if(event_type = '${type}') AS ${alias}`;
   const purchaseDate = 'CAST(order_ts AS date)';
-  // Accepted rows up to the as-of date, written as inline subqueries rather than CTEs: a CTE used several times
-  // is materialised by DuckDB, i.e. a second in-memory copy of every staged row.
-  const ordersOk = `(SELECT customer_id, order_id, order_ts, ${reportingAmountSql('amount', 'currency', currency)} AS amount, category, channel, country
-    FROM ${rel.stg_orders} WHERE reject_reason IS NULL AND order_ts < ${end}) AS orders_ok`;
-  const eventsOk = `(SELECT customer_id, event_ts, event_type, channel, device_type, os, browser
-    FROM ${rel.stg_events} WHERE reject_reason IS NULL AND event_ts < ${end}) AS events_ok`;
+  const stage = (table: string, grain: string, notNull: string[] = []) =>
+    `(SELECT * FROM ${table} WHERE grain = '${grain}'${['customer_id', ...notNull].map((c) => ` AND ${c} IS NOT NULL`).join('')})`;
+  const devices = [...DEVICE_TYPES].sort();
+  const deviceCounts = devices.map((d) => `device_${d}`);
+  // The device with most events; ties go to the alphabetically first (the CASE tests in that order).
+  const topDevice = `CASE ${devices.map((d) => `WHEN device_${d} > 0 AND device_${d} = greatest(${deviceCounts.join(', ')}) THEN '${d}'`).join(' ')} END`;
   return `WITH
 order_totals AS (
-  SELECT customer_id, order_id, min(order_ts) AS order_ts, sum(amount) AS order_amount,
-    sum(CASE WHEN amount > 0 THEN amount ELSE 0 END) AS gross_amount,
-    sum(CASE WHEN amount < 0 THEN -amount ELSE 0 END) AS returned_amount,
-    min(channel) AS channel
-  FROM ${ordersOk}
-  GROUP BY customer_id, order_id
+  SELECT customer_id, order_id, min_ts AS order_ts, amount AS order_amount,
+    coalesce(gross_amount, 0) AS gross_amount, coalesce(returned_amount, 0) AS returned_amount
+  FROM ${stage(rel.stg_orders, 'order', ['order_id'])} AS o
 ),
 order_features AS (
   SELECT customer_id,
@@ -88,45 +71,38 @@ order_features AS (
   FROM order_totals
   GROUP BY customer_id
 ),
-${topValue('top_category', ordersOk, 'category', 'sum(amount)')},
+${topValue('top_category', stage(rel.stg_orders, 'category', ['category']), 'category', 'sum(amount)')},
 category_lists AS (
   SELECT customer_id, array_agg(category ORDER BY category) AS categories
-  FROM (SELECT DISTINCT customer_id, category FROM ${ordersOk} WHERE category IS NOT NULL) AS c
+  FROM ${stage(rel.stg_orders, 'category', ['category'])} AS c
   GROUP BY customer_id
 ),
-${topValue('top_order_channel', 'order_totals', 'channel')},
-${topValue('order_country', ordersOk, 'country')},
-event_dims AS (
-  SELECT customer_id, device_type, os, browser, count(*) AS events
-  FROM ${eventsOk}
-  GROUP BY customer_id, device_type, os, browser
-),
+${topValue('top_order_channel', stage(rel.stg_orders, 'place', ['channel']), 'channel', 'sum(rows_count)')},
+${topValue('order_country', stage(rel.stg_orders, 'place', ['country']), 'country', 'sum(rows_count)')},
 event_features AS (
   SELECT customer_id,
-    count(*) AS events_count,
-    count(DISTINCT CAST(event_ts AS date)) AS active_days,
-    min(CAST(event_ts AS date)) AS first_event_date,
-    max(CAST(event_ts AS date)) AS last_event_date,
-    ${eventCount('page_view', 'page_views')},
-    ${eventCount('product_view', 'product_views')},
-    ${eventCount('add_to_cart', 'add_to_cart')},
-    ${eventCount('checkout_start', 'checkout_starts')},
-    ${eventCount('purchase', 'purchase_events')},
-    ${eventCount('email_open', 'email_opens')},
-    ${eventCount('email_click', 'email_clicks')},
-    ${eventCount('push_open', 'push_opens')},
-    ${eventCount('sms_click', 'sms_clicks')},
-    ${eventCount('social_click', 'social_clicks')},
-    ${eventCount('app_open', 'app_opens')},
-    CAST(count_if(device_type IN ('mobile', 'tablet')) AS double) / count(*) AS mobile_share,
-    CAST(count_if(channel = 'app') AS double) / count(*) AS app_share,
-    count(DISTINCT device_type) AS device_types
-  FROM ${eventsOk}
-  GROUP BY customer_id
+    rows_count AS events_count,
+    first_date AS first_event_date,
+    last_date AS last_event_date,
+    page_view AS page_views,
+    product_view AS product_views,
+    add_to_cart,
+    checkout_start AS checkout_starts,
+    purchase AS purchase_events,
+    email_open AS email_opens,
+    email_click AS email_clicks,
+    push_open AS push_opens,
+    sms_click AS sms_clicks,
+    social_click AS social_clicks,
+    app_open AS app_opens,
+    CAST(device_mobile + device_tablet AS double) / rows_count AS mobile_share,
+    CAST(channel_app AS double) / rows_count AS app_share,
+    ${deviceCounts.map((c) => `CASE WHEN ${c} > 0 THEN 1 ELSE 0 END`).join(' + ')} AS device_types,
+    ${topDevice} AS top_device
+  FROM ${stage(rel.stg_events, 'customer')} AS e
 ),
-${topValue('top_device', 'event_dims', 'device_type', 'sum(events)')},
-${topValue('top_os', 'event_dims', 'os', 'sum(events)')},
-${topValue('top_browser', 'event_dims', 'browser', 'sum(events)')},
+${topValue('top_os', stage(rel.stg_events, 'software', ['os']), 'os', 'sum(rows_count)')},
+${topValue('top_browser', stage(rel.stg_events, 'software', ['browser']), 'browser', 'sum(rows_count)')},
 customers_latest AS (
   SELECT * FROM (
     SELECT s.*, row_number() OVER (
@@ -167,7 +143,6 @@ SELECT
   cl.categories,
   toc.top_order_channel,
   coalesce(e.events_count, 0) AS events_count,
-  coalesce(e.active_days, 0) AS active_days,
   e.last_event_date,
   coalesce(e.page_views, 0) AS page_views,
   coalesce(e.product_views, 0) AS product_views,
@@ -184,7 +159,7 @@ SELECT
   CASE WHEN e.add_to_cart > 0 THEN greatest(0, 1 - CAST(e.purchase_events AS double) / e.add_to_cart) END AS cart_abandonment_rate,
   e.mobile_share,
   e.app_share,
-  td.top_device,
+  e.top_device,
   tos.top_os,
   tb.top_browser,
   coalesce(e.device_types, 0) AS device_types,
@@ -222,7 +197,6 @@ LEFT JOIN category_lists AS cl ON cl.customer_id = u.customer_id
 LEFT JOIN top_order_channel AS toc ON toc.customer_id = u.customer_id
 LEFT JOIN order_country AS oc ON oc.customer_id = u.customer_id
 LEFT JOIN event_features AS e ON e.customer_id = u.customer_id
-LEFT JOIN top_device AS td ON td.customer_id = u.customer_id
 LEFT JOIN top_os AS tos ON tos.customer_id = u.customer_id
 LEFT JOIN top_browser AS tb ON tb.customer_id = u.customer_id
 LEFT JOIN customers_latest AS c ON c.customer_id = u.customer_id`;

@@ -1,6 +1,6 @@
 import type { TableName } from '../contracts/lake.ts';
-import { asOfEnd } from './features.ts';
 import type { Relations } from './relations.ts';
+import { rowValuesSql } from './staging.ts';
 
 /**
  * Segment-level aggregates: small results (one row per segment, or per segment and value) that the pipeline
@@ -114,42 +114,63 @@ UNION ALL
 ${lists.join('\nUNION ALL\n')}`;
 }
 
-/** Per-table row accounting: accepted, quarantined by reason, and the data's time range. */
+/**
+ * Per-table row accounting: rows accepted, left for a later run (dated after the as-of date) and quarantined per
+ * reason, with the accepted rows' time range. Orders and events are staged as aggregates (status and reject
+ * grains); customers row by row.
+ */
 export function tableQualitySql(rel: Relations, table: TableName, asOf: string): string {
-  const tsColumn: Record<TableName, string | null> = { orders: 'order_ts', events: 'event_ts', customers: 'updated_at' };
-  const ts = tsColumn[table];
+  if (table === 'customers') {
+    return `SELECT CASE WHEN reject_reason IS NULL THEN 'accepted' ELSE 'rejected' END AS status, reject_reason,
+  count(*) AS rows_count, CAST(NULL AS timestamp) AS min_ts, CAST(NULL AS timestamp) AS max_ts
+FROM ${rel.stg_customers}
+GROUP BY 1, 2`;
+  }
   const stg = rel[`stg_${table}`];
-  const end = asOfEnd(asOf);
-  const range = ts
-    ? `min(CASE WHEN reject_reason IS NULL THEN ${ts} END) AS min_ts,
-  max(CASE WHEN reject_reason IS NULL AND ${ts} < ${end} THEN ${ts} END) AS max_ts,
-  count_if(reject_reason IS NULL AND ${ts} >= ${end}) AS after_as_of`
-    : 'CAST(NULL AS timestamp) AS min_ts, CAST(NULL AS timestamp) AS max_ts, 0 AS after_as_of';
-  const currencies = table === 'orders' ? 'count(DISTINCT currency)' : '0';
-  return `SELECT reject_reason, count(*) AS rows_count, ${currencies} AS currencies,
-  ${range}
+  const primary = table === 'orders' ? 'order' : 'customer';
+  void asOf;
+  // Primary-grain groups with a customer hold the accepted rows up to the as-of date; its all-NULL group the
+  // accepted rows after it (and the rejected ones, which the reject grain counts by reason).
+  return `SELECT CASE WHEN customer_id IS NOT NULL THEN 'accepted' ELSE 'after_as_of' END AS status, NULL AS reject_reason,
+  sum(CASE WHEN customer_id IS NOT NULL THEN rows_count ELSE accepted_rows END) AS rows_count,
+  min(min_ts) AS min_ts, max(max_ts) AS max_ts
 FROM ${stg}
+WHERE grain = '${primary}'
+GROUP BY 1
+UNION ALL
+SELECT 'rejected', reject_reason, sum(rows_count), NULL, NULL
+FROM ${stg}
+WHERE grain = 'reject' AND reject_reason IS NOT NULL
 GROUP BY reject_reason`;
 }
 
+const RAW_VALUES = {
+  customers: ['customer_id', 'birth_year_text', 'gender', 'income_band', 'education', 'marital_status', 'signup_date_text', 'updated_at_text'],
+};
+
 /** A few quarantined rows per reason, so an error message can name the file and the offending value. */
 export function rejectExamplesSql(rel: Relations, table: TableName, perReason: number): string {
-  const stg = rel[`stg_${table}`];
-  const valueColumns: Record<TableName, string> = {
-    orders: "concat('order_id=', coalesce(order_id, 'NULL'), ' customer_id=', coalesce(customer_id, 'NULL'), ' order_ts=', coalesce(order_ts_text, 'NULL'), ' amount=', coalesce(amount_text, 'NULL'), ' channel=', coalesce(channel, 'NULL'), ' currency=', coalesce(currency, 'NULL'))",
-    customers: "concat('customer_id=', coalesce(customer_id, 'NULL'), ' birth_year=', coalesce(birth_year_text, 'NULL'), ' gender=', coalesce(gender, 'NULL'), ' income_band=', coalesce(income_band, 'NULL'), ' signup_date=', coalesce(signup_date_text, 'NULL'))",
-    events: "concat('customer_id=', coalesce(customer_id, 'NULL'), ' event_ts=', coalesce(event_ts_text, 'NULL'), ' event_type=', coalesce(event_type, 'NULL'), ' channel=', coalesce(channel, 'NULL'), ' device_type=', coalesce(device_type, 'NULL'))",
-  };
+  const rejected =
+    table === 'customers'
+      ? `SELECT reject_reason, source_file, ${rowValuesSql(RAW_VALUES.customers)} AS row_values FROM ${rel.stg_customers} WHERE reject_reason IS NOT NULL`
+      : `SELECT reject_reason, source_file, row_values FROM ${rel[`stg_${table}`]} WHERE grain = 'reject' AND reject_reason IS NOT NULL`;
   return `SELECT reject_reason, source_file, row_values FROM (
-  SELECT reject_reason, source_file, ${valueColumns[table]} AS row_values,
-    row_number() OVER (PARTITION BY reject_reason ORDER BY source_file ASC, ${valueColumns[table]} ASC) AS rn
-  FROM ${stg}
-  WHERE reject_reason IS NOT NULL
-) AS r
+  SELECT reject_reason, source_file, row_values,
+    row_number() OVER (PARTITION BY reject_reason ORDER BY source_file ASC, row_values ASC) AS rn
+  FROM (${rejected}) AS r
+) AS ranked
 WHERE rn <= ${Math.trunc(perReason)}
 ORDER BY reject_reason ASC, rn ASC`;
 }
 
+/** Every quarantined row (identical bad rows once, with their count), with reason, file and raw values. */
 export function quarantineSql(rel: Relations, table: TableName): string {
-  return `SELECT * FROM ${rel[`stg_${table}`]} WHERE reject_reason IS NOT NULL ORDER BY source_file ASC, reject_reason ASC`;
+  if (table === 'customers') {
+    return `SELECT reject_reason, source_file, ${rowValuesSql(RAW_VALUES.customers)} AS row_values, 1 AS rows_count
+FROM ${rel.stg_customers} WHERE reject_reason IS NOT NULL ORDER BY source_file ASC, reject_reason ASC, customer_id ASC`;
+  }
+  return `SELECT reject_reason, source_file, row_values, rows_count
+FROM ${rel[`stg_${table}`]}
+WHERE grain = 'reject' AND reject_reason IS NOT NULL
+ORDER BY source_file ASC, reject_reason ASC, row_values ASC`;
 }

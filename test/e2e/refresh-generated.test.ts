@@ -45,6 +45,14 @@ const RATES = defaultSegmentsConfig().currency!;
 const rateMicros = (currency: string | undefined) =>
   currency === undefined || currency.toUpperCase() === RATES.reporting ? 1_000_000n : BigInt(Math.round((RATES.rates[currency.toUpperCase()] ?? Number.NaN) * 1e6));
 
+/** 1/10^10 units → 1/10^4 units, rounding half away from zero. */
+function roundToTenThousandths(units: bigint): bigint {
+  const scale = 1_000_000n;
+  const sign = units < 0n ? -1n : 1n;
+  const abs = units * sign;
+  return sign * ((abs + scale / 2n) / scale);
+}
+
 /** Independent RFM: contract validation by the zod schema, exact sums in 1/10^10 units, the documented tie rule. */
 function independentRfm(rows: Record<string, string | null>[], asOf: string) {
   const asOfDay = Date.parse(`${asOf}T00:00:00Z`) / 86_400_000;
@@ -56,7 +64,8 @@ function independentRfm(rows: Record<string, string | null>[], asOf: string) {
     const row = parsed.data;
     const ts = Date.parse(row.order_ts);
     if (!(ts < end)) continue;
-    const units = BigInt(Math.round(Number(row.amount) * 10_000)) * rateMicros(row.currency);
+    // Each row is converted exactly, then rounded once to 1/10,000 of the reporting currency.
+    const units = roundToTenThousandths(BigInt(Math.round(Number(row.amount) * 10_000)) * rateMicros(row.currency));
     const c = customers.get(row.customer_id) ?? { monetary: 0n, orders: new Map() };
     customers.set(row.customer_id, c);
     c.monetary += units;
@@ -67,9 +76,11 @@ function independentRfm(rows: Record<string, string | null>[], asOf: string) {
   }
   const result = new Map<string, { recency: number | null; frequency: number; monetary: bigint; r?: number; f?: number; m?: number }>();
   for (const [id, c] of customers) {
-    const purchases = [...c.orders.values()].filter((o) => o.amount > 0n);
+    const rounded = [...c.orders.values()];
+    const purchases = rounded.filter((o) => o.amount > 0n);
     const last = purchases.length ? Math.max(...purchases.map((o) => o.day)) : null;
-    result.set(id, { recency: last === null ? null : asOfDay - last, frequency: purchases.length, monetary: c.monetary });
+    const monetary = rounded.reduce((sum, o) => sum + o.amount, 0n);
+    result.set(id, { recency: last === null ? null : asOfDay - last, frequency: purchases.length, monetary });
   }
   const buyers = [...result.entries()].filter(([, v]) => v.frequency > 0);
   const r = quintileScores(buyers.map(([, v]) => BigInt(-(v.recency ?? 0))));
@@ -98,7 +109,7 @@ describe('refresh on a generated lake', () => {
       expect(row, id).toBeDefined();
       expect(row?.recency_days === null ? null : Number(row?.recency_days)).toBe(e.recency);
       expect(Number(row?.frequency)).toBe(e.frequency);
-      expect(Number(row?.monetary)).toBeCloseTo(Number(e.monetary) / 1e10, 4);
+      expect(Math.round(Number(row?.monetary) * 10_000)).toBe(Number(e.monetary));
       expect([row?.r_score, row?.f_score, row?.m_score]).toEqual(e.frequency > 0 ? [e.r, e.f, e.m] : [null, null, null]);
     }
   });
