@@ -13,7 +13,7 @@ import {
 import type { SegmentsConfig } from '../contracts/config.ts';
 import type { Relations } from './relations.ts';
 import { addDays } from '../time.ts';
-import { sqlDecimal, sqlString, sqlStringList, sqlTimestamp } from './literals.ts';
+import { sqlDecimal, sqlString, sqlTimestamp } from './literals.ts';
 
 /**
  * Staging: the one scan of each input table. It reads every column as the contract describes it, types it, and
@@ -38,7 +38,7 @@ const text = (column: string) => {
  */
 const enumText = (column: string, values: readonly string[]) => {
   const v = `CAST(${column} AS varchar)`;
-  return `CASE WHEN ${v} IN ${sqlStringList(values)} THEN ${v} ELSE replace(replace(lower(${text(column)}), '-', '_'), ' ', '_') END`;
+  return `CASE WHEN ${isOneOf(v, values)} THEN ${v} ELSE replace(replace(lower(${text(column)}), '-', '_'), ' ', '_') END`;
 };
 /** Trino's from_iso8601_timestamp raises on bad text; try() turns that into NULL (the DuckDB shim returns NULL). */
 const isoTimestamp = (column: string) => `CAST(try(from_iso8601_timestamp(${column}) AT TIME ZONE 'UTC') AS timestamp)`;
@@ -55,6 +55,12 @@ interface Check {
 
 const rejectReasonSql = (checks: readonly Check[]) =>
   `CASE ${checks.map((c) => `WHEN ${c.when} THEN ${sqlString(c.reason)}`).join(' ')} END`;
+
+/**
+ * Membership in a constant list as contains(ARRAY[…], x): same meaning in both engines, and in DuckDB ten times
+ * faster than IN (…), which it plans as a join against the list; on 20 M rows per check that is most of a second.
+ */
+const isOneOf = (expr: string, values: readonly string[]) => `contains(ARRAY[${values.map(sqlString).join(', ')}], ${expr})`;
 
 const tooLong = (columns: readonly string[]) => columns.map((c) => `coalesce(length(${c}), 0) > ${MAX_TEXT}`).join(' OR ');
 
@@ -83,9 +89,9 @@ export function stageOrdersSql(rel: Relations, asOf: string, currency?: Segments
     { reason: 'non_numeric_amount', when: 'amount IS NULL OR NOT (abs(amount) < 1e12)' },
     { reason: 'bad_currency', when: "currency IS NOT NULL AND NOT regexp_like(currency, '^[A-Z]{3}$')" },
     ...(currency
-      ? [{ reason: 'unknown_currency' as const, when: `currency IS NOT NULL AND currency NOT IN ${sqlStringList([currency.reporting, ...Object.keys(currency.rates)])}` }]
+      ? [{ reason: 'unknown_currency' as const, when: `currency IS NOT NULL AND NOT ${isOneOf('currency', [currency.reporting, ...Object.keys(currency.rates)])}` }]
       : []),
-    { reason: 'unknown_channel', when: `channel IS NOT NULL AND channel NOT IN ${sqlStringList(ORDER_CHANNELS)}` },
+    { reason: 'unknown_channel', when: `channel IS NOT NULL AND NOT ${isOneOf('channel', ORDER_CHANNELS)}` },
     { reason: 'value_too_long', when: tooLong(['customer_id', 'order_id', 'category', 'country']) },
   ];
   const checked = `WITH src AS (
@@ -136,10 +142,10 @@ export function stageCustomersSql(rel: Relations, asOfYear: number): string {
   const checks: Check[] = [
     { reason: 'missing_customer_id', when: 'customer_id IS NULL' },
     { reason: 'bad_birth_year', when: `birth_year_text IS NOT NULL AND (birth_year IS NULL OR birth_year < 1900 OR birth_year > ${asOfYear})` },
-    { reason: 'unknown_gender', when: `gender IS NOT NULL AND gender NOT IN ${sqlStringList(GENDERS)}` },
-    { reason: 'unknown_income_band', when: `income_band IS NOT NULL AND income_band NOT IN ${sqlStringList(INCOME_BANDS)}` },
-    { reason: 'unknown_education', when: `education IS NOT NULL AND education NOT IN ${sqlStringList(EDUCATION_LEVELS)}` },
-    { reason: 'unknown_marital_status', when: `marital_status IS NOT NULL AND marital_status NOT IN ${sqlStringList(MARITAL_STATUSES)}` },
+    { reason: 'unknown_gender', when: `gender IS NOT NULL AND NOT ${isOneOf('gender', GENDERS)}` },
+    { reason: 'unknown_income_band', when: `income_band IS NOT NULL AND NOT ${isOneOf('income_band', INCOME_BANDS)}` },
+    { reason: 'unknown_education', when: `education IS NOT NULL AND NOT ${isOneOf('education', EDUCATION_LEVELS)}` },
+    { reason: 'unknown_marital_status', when: `marital_status IS NOT NULL AND NOT ${isOneOf('marital_status', MARITAL_STATUSES)}` },
     { reason: 'bad_signup_date', when: 'signup_date_text IS NOT NULL AND signup_date IS NULL' },
     { reason: 'bad_timestamp', when: 'updated_at_text IS NOT NULL AND updated_at IS NULL' },
     {
@@ -200,9 +206,9 @@ export function stageEventsSql(rel: Relations, asOf: string): string {
     { reason: 'missing_customer_id', when: 'customer_id IS NULL' },
     { reason: 'missing_timestamp', when: 'event_ts_text IS NULL' },
     { reason: 'bad_timestamp', when: 'event_ts IS NULL' },
-    { reason: 'unknown_event_type', when: `event_type IS NULL OR event_type NOT IN ${sqlStringList(EVENT_TYPES)}` },
-    { reason: 'unknown_channel', when: `channel IS NOT NULL AND channel NOT IN ${sqlStringList(EVENT_CHANNELS)}` },
-    { reason: 'unknown_device_type', when: `device_type IS NOT NULL AND device_type NOT IN ${sqlStringList(DEVICE_TYPES)}` },
+    { reason: 'unknown_event_type', when: `event_type IS NULL OR NOT ${isOneOf('event_type', EVENT_TYPES)}` },
+    { reason: 'unknown_channel', when: `channel IS NOT NULL AND NOT ${isOneOf('channel', EVENT_CHANNELS)}` },
+    { reason: 'unknown_device_type', when: `device_type IS NOT NULL AND NOT ${isOneOf('device_type', DEVICE_TYPES)}` },
     { reason: 'value_too_long', when: tooLong(['customer_id', 'os', 'browser']) },
   ];
   const checked = `WITH src AS (
