@@ -62,6 +62,24 @@ const rejectReasonSql = (checks: readonly Check[]) =>
  */
 const isOneOf = (expr: string, values: readonly string[]) => `contains(ARRAY[${values.map(sqlString).join(', ')}], ${expr})`;
 
+/**
+ * The validation every table shares, as CTEs ending in `checked`: `src` reads the raw columns as text, `typed`
+ * parses them, `checked` adds the one reject reason (NULL for an accepted row).
+ */
+function validatedRowsSql(raw: string, textColumns: string, typedColumns: string, checks: readonly Check[]): string {
+  return `WITH src AS (
+  SELECT source_file,
+    ${textColumns}
+  FROM ${raw}
+), typed AS (
+  SELECT src.*, ${typedColumns}
+  FROM src
+), checked AS (
+  SELECT typed.*, ${rejectReasonSql(checks)} AS reject_reason
+  FROM typed
+)`;
+}
+
 const tooLong = (columns: readonly string[]) => columns.map((c) => `coalesce(length(${c}), 0) > ${MAX_TEXT}`).join(' OR ');
 
 /**
@@ -94,24 +112,14 @@ export function stageOrdersSql(rel: Relations, asOf: string, currency?: Segments
     { reason: 'unknown_channel', when: `channel IS NOT NULL AND NOT ${isOneOf('channel', ORDER_CHANNELS)}` },
     { reason: 'value_too_long', when: tooLong(['customer_id', 'order_id', 'category', 'country']) },
   ];
-  const checked = `WITH src AS (
-  SELECT source_file,
-    ${text('order_id')} AS order_id,
+  const checked = validatedRowsSql(rel.raw_orders, `${text('order_id')} AS order_id,
     ${text('customer_id')} AS customer_id,
     ${text('order_ts')} AS order_ts_text,
     ${text('amount')} AS amount_text,
     upper(${text('currency')}) AS currency,
     lower(${text('category')}) AS category,
     ${enumText('channel', ORDER_CHANNELS)} AS channel,
-    ${text('country')} AS country
-  FROM ${rel.raw_orders}
-), typed AS (
-  SELECT src.*, ${isoTimestamp('order_ts_text')} AS order_ts, try_cast(amount_text AS double) AS amount
-  FROM src
-), checked AS (
-  SELECT typed.*, ${rejectReasonSql(checks)} AS reject_reason
-  FROM typed
-)`;
+    ${text('country')} AS country`, `${isoTimestamp('order_ts_text')} AS order_ts, try_cast(amount_text AS double) AS amount`, checks);
   return aggregatedStageSql({
     checked,
     timestamp: 'order_ts',
@@ -154,9 +162,7 @@ export function stageCustomersSql(rel: Relations, asOfYear: number): string {
     },
     { reason: 'value_too_long', when: tooLong(['customer_id', 'occupation', 'country', 'region', 'city']) },
   ];
-  return `WITH src AS (
-  SELECT source_file,
-    ${text('customer_id')} AS customer_id,
+  return `${validatedRowsSql(rel.raw_customers, `${text('customer_id')} AS customer_id,
     ${text('birth_year')} AS birth_year_text,
     ${enumText('gender', GENDERS)} AS gender,
     ${enumText('income_band', INCOME_BANDS)} AS income_band,
@@ -170,20 +176,13 @@ export function stageCustomersSql(rel: Relations, asOfYear: number): string {
     ${text('lifestyle')} AS lifestyle_text,
     ${consentColumns.map((c) => `${text(c)} AS ${c}_text`).join(',\n    ')},
     ${text('signup_date')} AS signup_date_text,
-    ${text('updated_at')} AS updated_at_text
-  FROM ${rel.raw_customers}
-), typed AS (
-  SELECT src.*,
-    try_cast(birth_year_text AS integer) AS birth_year,
+    ${text('updated_at')} AS updated_at_text`, `try_cast(birth_year_text AS integer) AS birth_year,
     ${consentColumns.map((c) => `${consent(`${c}_text`)} AS ${c}`).join(',\n    ')},
     try(from_iso8601_date(signup_date_text)) AS signup_date,
     ${isoTimestamp('updated_at_text')} AS updated_at,
     ${tags('interests_text')} AS interests,
-    ${tags('lifestyle_text')} AS lifestyle
-  FROM src
-)
-SELECT typed.*, ${rejectReasonSql(checks)} AS reject_reason
-FROM typed`;
+    ${tags('lifestyle_text')} AS lifestyle`, checks)}
+SELECT * FROM checked`;
 }
 
 /** Event types the features count (shared/sql/features.ts); the others are validated but not counted. */
@@ -211,23 +210,13 @@ export function stageEventsSql(rel: Relations, asOf: string): string {
     { reason: 'unknown_device_type', when: `device_type IS NOT NULL AND NOT ${isOneOf('device_type', DEVICE_TYPES)}` },
     { reason: 'value_too_long', when: tooLong(['customer_id', 'os', 'browser']) },
   ];
-  const checked = `WITH src AS (
-  SELECT source_file,
-    ${text('customer_id')} AS customer_id,
+  const checked = validatedRowsSql(rel.raw_events, `${text('customer_id')} AS customer_id,
     ${text('event_ts')} AS event_ts_text,
     ${enumText('event_type', EVENT_TYPES)} AS event_type,
     ${enumText('channel', EVENT_CHANNELS)} AS channel,
     ${enumText('device_type', DEVICE_TYPES)} AS device_type,
     lower(${text('os')}) AS os,
-    lower(${text('browser')}) AS browser
-  FROM ${rel.raw_events}
-), typed AS (
-  SELECT src.*, ${isoTimestamp('event_ts_text')} AS event_ts
-  FROM src
-), checked AS (
-  SELECT typed.*, ${rejectReasonSql(checks)} AS reject_reason
-  FROM typed
-)`;
+    lower(${text('browser')}) AS browser`, `${isoTimestamp('event_ts_text')} AS event_ts`, checks);
   return aggregatedStageSql({
     checked,
     timestamp: 'event_ts',

@@ -65,6 +65,23 @@ describe('engine semantics pinned for the shared SQL', () => {
     expect(await one("NOT (abs(try_cast('Infinity' AS double)) < 1e12)")).toBe(true);
   });
 
+  it('contains(ARRAY[…], x) is the membership test the staging uses: NULL is never a member', async () => {
+    expect(await one("contains(ARRAY['web', 'app'], 'app')")).toBe(true);
+    expect(await one("contains(ARRAY['web', 'app'], 'fax')")).toBe(false);
+    // Trino returns NULL here; the staging SQL tests IS NULL first, so both engines take the same branch.
+    expect(await one("coalesce(contains(ARRAY['web', 'app'], CAST(NULL AS varchar)), false)")).toBe(false);
+  });
+
+  it('trim removes spaces; the staging only calls it on values that start or end with one', async () => {
+    expect(await one("trim('  a b  ')")).toBe('a b');
+    expect(await one("CASE WHEN ' x' LIKE ' %' OR ' x' LIKE '% ' THEN trim(' x') ELSE ' x' END")).toBe('x');
+  });
+
+  it('AT TIME ZONE is shimmed for UTC only (the only zone the SQL uses) and refuses any other', async () => {
+    expect(await one("CAST(TIMESTAMPTZ '2024-01-02 23:30:00-05:00' AT TIME ZONE 'UTC' AS timestamp)")).toBe('2024-01-03T04:30:00.000Z');
+    expect(await one("TIMESTAMPTZ '2024-01-02 10:00:00+00' AT TIME ZONE 'Europe/Berlin'")).toBeNull();
+  });
+
   it('compat macros: regexp_like, cardinality, day_of_week (ISO, Monday = 1), array_join', async () => {
     expect(await one("regexp_like('EUR', '^[A-Z]{3}$')")).toBe(true);
     expect(await one("cardinality(ARRAY['a', 'b'])")).toBe(2);
