@@ -66,7 +66,7 @@ export const FEATURES = {
   purchases_last_365d: f('integer', 'orders', 'purchase orders in the 365 days up to the as-of date'),
   top_category: f('string', 'orders', 'category with the highest spend (ties: alphabetical)'),
   categories: f('string_list', 'orders', 'categories the customer bought'),
-  top_order_channel: f('string', 'orders', 'order channel with the most orders (web, app, store, …)'),
+  top_order_channel: f('string', 'orders', 'order channel with the most order lines (web, app, store, …)'),
 
   christmas_orders: f('integer', 'occasions', 'purchase orders between 20 Nov and 24 Dec'),
   halloween_orders: f('integer', 'occasions', 'purchase orders between 15 and 31 Oct'),
