@@ -29,15 +29,3 @@ export function lifecycleStageSql(
     'END',
   ].join(' ');
 }
-
-/** The same rule in TypeScript, used by tests and by anyone explaining a customer's stage. */
-export function lifecycleStageFor(
-  thresholds: SegmentsConfig['lifecycle'],
-  c: { frequency: number; recencyDays: number | null; daysSinceFirstPurchase: number | null },
-): LifecycleStage {
-  if (c.frequency === 0 || c.recencyDays === null || c.daysSinceFirstPurchase === null) return 'prospect';
-  if (c.daysSinceFirstPurchase <= thresholds.newWithinDays) return 'new';
-  if (c.recencyDays <= thresholds.activeWithinDays) return 'active';
-  if (c.recencyDays <= thresholds.lapsingWithinDays) return 'lapsing';
-  return 'churned';
-}

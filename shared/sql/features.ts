@@ -1,6 +1,6 @@
 import { addDays } from '../time.ts';
 import { DEVICE_TYPES } from '../contracts/lake.ts';
-import { sqlDate, sqlInteger, sqlTimestamp } from './literals.ts';
+import { sqlDate, sqlInteger } from './literals.ts';
 import type { Relations } from './relations.ts';
 
 /**
@@ -13,11 +13,6 @@ import type { Relations } from './relations.ts';
  * Amounts are summed as DECIMAL(18, 4): a double sum depends on the order rows arrive in (parallel scans), so equal
  * totals could differ in the last bit, break ties in the RFM ranking and make reruns differ.
  */
-
-/** Rows after the as-of date belong to a later run; a rerun for the same date must not see them. */
-export function asOfEnd(asOf: string): string {
-  return sqlTimestamp(new Date(`${addDays(asOf, 1)}T00:00:00Z`));
-}
 
 /** The most frequent (or highest-weighted) value per customer; ties go to the alphabetically first value. */
 function topValue(name: string, source: string, valueExpr: string, weightExpr = 'count(*)'): string {

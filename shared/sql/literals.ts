@@ -51,10 +51,6 @@ export function sqlBoolean(value: boolean): string {
   return value ? 'true' : 'false';
 }
 
-export function sqlStringList(values: readonly string[]): string {
-  if (values.length === 0) throw new UnsafeSqlValueError('an IN list needs at least one value');
-  return `(${values.map(sqlString).join(', ')})`;
-}
 
 /** An exact decimal literal (for rates and money), so that sums and products do not depend on float rounding. */
 export function sqlDecimal(value: number, precision: number, scale: number): string {

@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { DuckDbQueryEngine } from '../../shared/engines/duckdb.ts';
+import { lifecycleStageSql } from '../../shared/segments/lifecycle.ts';
 import { scoreFromRankSql } from '../../shared/sql/segments.ts';
 import { allRfmCells, rfmSegmentSql } from '../../shared/segments/rfm-grid.ts';
 import { scratchEngine } from '../helpers/duckdb.ts';
@@ -87,6 +88,27 @@ describe('engine semantics pinned for the shared SQL', () => {
     expect(await one("cardinality(ARRAY['a', 'b'])")).toBe(2);
     expect(await one("day_of_week(DATE '2024-05-05')")).toBe(7);
     expect(await one("array_join(ARRAY['a', 'b'], '|')")).toBe('a|b');
+  });
+});
+
+describe('lifecycle SQL', () => {
+  it('assigns stages in journey order with inclusive thresholds', async () => {
+    const thresholds = { newWithinDays: 30, activeWithinDays: 90, lapsingWithinDays: 180 };
+    const cases: [number, number | null, number | null, string][] = [
+      [0, null, null, 'prospect'],
+      [1, 30, 30, 'new'],
+      [2, 5, 31, 'active'],
+      [2, 90, 400, 'active'],
+      [2, 91, 400, 'lapsing'],
+      [2, 180, 400, 'lapsing'],
+      [2, 181, 400, 'churned'],
+    ];
+    const values = cases.map(([f, r, d], i) => `(${i}, ${f}, ${r ?? 'NULL'}, ${d ?? 'NULL'})`).join(', ');
+    const rows = await engine.query(
+      'test',
+      `SELECT ${lifecycleStageSql(thresholds, { frequency: 'f', recencyDays: 'r', daysSinceFirstPurchase: 'd' })} AS stage FROM (VALUES ${values}) AS t (i, f, r, d) ORDER BY i`,
+    );
+    expect(rows.map((r) => r.stage)).toEqual(cases.map((c) => c[3]));
   });
 });
 
