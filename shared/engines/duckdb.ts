@@ -18,7 +18,7 @@ import {
   relativeSourceFile,
   type LakeFile,
 } from './duckdb-lake.ts';
-import type { InputTable, QueryEngine, QueryStats, Row } from './query-engine.ts';
+import type { InputTable, MalformedLines, QueryEngine, QueryStats, Row } from './query-engine.ts';
 
 export interface DuckDbOptions {
   /** The lake folder: one sub-folder per table. */
@@ -36,6 +36,7 @@ export class DuckDbQueryEngine implements QueryEngine {
   readonly name = 'duckdb' as const;
   readonly relations: Relations = PLAIN_RELATIONS;
   readonly #stats: QueryStats[] = [];
+  readonly #diagnostics = new Map<TableName, string[]>();
   #closed = false;
 
   private constructor(
@@ -88,12 +89,12 @@ export class DuckDbQueryEngine implements QueryEngine {
         );
       }
       await this.connection.run(`CREATE OR REPLACE TEMP VIEW ${view} AS ${emptyRawView(table)}`);
-      return { table, present: false, files: 0, bytes: 0, formats: [], malformed: [], malformedCount: 0 };
+      this.#diagnostics.set(table, []);
+      return { table, present: false, files: 0, bytes: 0, formats: [] };
     }
 
     const selects: string[] = [];
-    const malformed: { file: string; line?: number; error: string }[] = [];
-    let malformedCount = 0;
+    const diagnostics: string[] = [];
     const byFormat = new Map<string, LakeFile[]>();
     for (const file of files) byFormat.set(file.format, [...(byFormat.get(file.format) ?? []), file]);
 
@@ -113,16 +114,12 @@ export class DuckDbQueryEngine implements QueryEngine {
       const relation = `csv_${table}_${group++}`;
       await this.#run(`load ${table}`, `CREATE OR REPLACE TEMP VIEW ${relation} AS SELECT * FROM ${source}`);
       selects.push(await this.#contractSelect(table, relation, groupFiles));
-      // The rejects table fills when the file is scanned; scan once now so it can be counted and reported.
-      await this.#run(`load ${table}`, `SELECT count(*) FROM ${relation}`);
-      const rows = await this.query(
-        `load ${table}`,
-        `SELECT s.file_path AS file, e.line AS line, e.error_message AS error FROM ${rejects} AS e JOIN ${rejects}_scan AS s ON s.scan_id = e.scan_id AND s.file_id = e.file_id ORDER BY file, line`,
+      // DuckDB fills the rejects table while the staging statement scans the files: read it afterwards, so the
+      // files are not parsed a second time just to find their bad lines.
+      diagnostics.push(
+        // One row per line: DuckDB reports a short line once per missing column.
+        `SELECT s.file_path AS file, e.line AS line, min(e.error_message) AS error FROM ${rejects} AS e JOIN ${rejects}_scan AS s ON s.scan_id = e.scan_id AND s.file_id = e.file_id GROUP BY s.file_path, e.line`,
       );
-      malformedCount += rows.length;
-      for (const row of rows.slice(0, MAX_MALFORMED_EXAMPLES)) {
-        malformed.push({ file: this.#relative(String(row.file)), line: Number(row.line), error: String(row.error) });
-      }
     }
 
     const jsonFiles = byFormat.get('jsonl') ?? [];
@@ -134,12 +131,11 @@ export class DuckDbQueryEngine implements QueryEngine {
         `load ${table}`,
         `CREATE OR REPLACE TEMP VIEW ${relation} AS SELECT ${columns.join(', ')}, filename FROM ${relation}_lines WHERE json_valid(line)`,
       );
-      const bad = await this.query(
-        `load ${table}`,
-        `SELECT filename AS file, left(line, 120) AS excerpt, count(*) OVER () AS total FROM ${relation}_lines WHERE NOT json_valid(line) ORDER BY filename LIMIT ${MAX_MALFORMED_EXAMPLES}`,
+      // Unlike CSV rejects, invalid JSON lines are filtered out of the view, so finding them is a second (cheap,
+      // json_valid only) pass over the lines.
+      diagnostics.push(
+        `SELECT filename AS file, CAST(NULL AS BIGINT) AS line, concat('invalid JSON: ', left(line, 120)) AS error FROM ${relation}_lines WHERE NOT json_valid(line)`,
       );
-      malformedCount += bad.length > 0 ? Number(bad[0]?.total) : 0;
-      for (const row of bad) malformed.push({ file: this.#relative(String(row.file)), error: `invalid JSON: ${String(row.excerpt)}` });
       selects.push(await this.#contractSelect(table, relation, jsonFiles));
     }
 
@@ -154,14 +150,31 @@ export class DuckDbQueryEngine implements QueryEngine {
     }
 
     await this.#run(`load ${table}`, `CREATE OR REPLACE TEMP VIEW ${view} AS ${selects.join('\nUNION ALL\n')}`);
+    this.#diagnostics.set(table, diagnostics);
     return {
       table,
       present: true,
       files: files.length,
       bytes: files.reduce((sum, f) => sum + f.bytes, 0),
       formats: [...byFormat.keys()].sort(),
-      malformed,
-      malformedCount,
+    };
+  }
+
+  async malformedLines(table: TableName): Promise<MalformedLines> {
+    const queries = this.#diagnostics.get(table) ?? [];
+    if (queries.length === 0) return { count: 0, examples: [] };
+    const all = queries.join('\nUNION ALL\n');
+    const rows = await this.query(
+      `malformed ${table}`,
+      `SELECT file, line, error, count(*) OVER () AS total FROM (${all}) AS m ORDER BY file, line NULLS LAST LIMIT ${MAX_MALFORMED_EXAMPLES}`,
+    );
+    return {
+      count: rows.length > 0 ? Number(rows[0]?.total) : 0,
+      examples: rows.map((r) => ({
+        file: this.#relative(String(r.file)),
+        ...(r.line === null ? {} : { line: Number(r.line) }),
+        error: String(r.error),
+      })),
     };
   }
 

@@ -24,9 +24,12 @@ export interface InputTable {
   readonly files: number;
   readonly bytes: number;
   readonly formats: readonly string[];
-  /** Lines the reader could not parse at all (wrong column count, invalid JSON), with where they are. */
-  readonly malformed: readonly { file: string; line?: number; error: string }[];
-  readonly malformedCount: number;
+}
+
+/** Lines the reader could not parse at all (wrong column count, invalid JSON), with where they are. */
+export interface MalformedLines {
+  readonly count: number;
+  readonly examples: readonly { file: string; line?: number; error: string }[];
 }
 
 export interface QueryEngine {
@@ -34,6 +37,8 @@ export interface QueryEngine {
   readonly relations: Relations;
   /** Checks the input tables and makes `raw_*` relations ready; throws InputError when the lake is unusable. */
   prepareInputs(): Promise<Record<TableName, InputTable>>;
+  /** Malformed lines of a table, known once the table's staging statement has scanned it. */
+  malformedLines(table: TableName): Promise<MalformedLines>;
   /** Runs a statement with a small result and returns its rows. */
   query(step: string, sql: string): Promise<Row[]>;
   /** Builds a run-scoped relation from a SELECT, visible to later statements under `relations[name]`. */

@@ -12,7 +12,7 @@ import {
   type RfmSummary,
   type TableQuality,
 } from '../contracts/outputs.ts';
-import type { InputTable, QueryEngine, Row } from '../engines/query-engine.ts';
+import type { InputTable, MalformedLines, QueryEngine, Row } from '../engines/query-engine.ts';
 import { ConfigError, PublishError, QualityGateError, describeError } from '../errors.ts';
 import type { Logger } from '../logging.ts';
 import { buildPersonas } from '../personas/build-personas.ts';
@@ -119,7 +119,8 @@ export async function refreshSegments(deps: RefreshDeps, input: RefreshInput): P
     for (const table of TABLE_NAMES) {
       tables[table] = await stage(`stage ${table}`, async () => {
         await engine.materialize(`stage ${table}`, `stg_${table}`, STAGE_SQL[table](rel, { asOf: input.asOf, config: input.config }));
-        return tableQuality(engine, (key) => store.location(key), inputs[table], table, input.asOf, prefix);
+        const malformed = await engine.malformedLines(table);
+        return tableQuality(engine, (key) => store.location(key), inputs[table], malformed, table, prefix);
       }, (q) => ({ read: q.rows_read, accepted: q.rows_accepted, rejected: q.rows_rejected }));
     }
 
@@ -135,8 +136,8 @@ export async function refreshSegments(deps: RefreshDeps, input: RefreshInput): P
           `${table}: ${round(q.rejected_share * 100, 1)}% of rows were quarantined (limit ${input.config.quality.maxRejectedShare * 100}%); see ${q.quarantine ?? 'quality.json'}`,
         );
       }
-      for (const m of inputs[table as TableName].malformed.slice(0, 3)) {
-        warnings.push(`${m.file}${m.line ? `:${m.line}` : ''}: malformed ${table} line quarantined (${m.error})`);
+      for (const m of q.examples.filter((e) => e.reason === 'malformed_line').slice(0, 3)) {
+        warnings.push(`${m.file}${m.line ? `:${m.line}` : ''}: malformed ${table} line quarantined (${m.values})`);
       }
     }
     if ((tables.orders?.rows_accepted ?? 0) === 0) failures.push('orders: no accepted rows, nothing to segment');
@@ -314,9 +315,13 @@ export function freshnessOf(
 async function tableQuality(
   engine: QueryEngine,
   locate: (key: string) => string,
-  inputTable: InputTable, table: TableName, asOf: string, prefix: string): Promise<TableQuality> {
+  inputTable: InputTable,
+  malformed: MalformedLines,
+  table: TableName,
+  prefix: string,
+): Promise<TableQuality> {
   const rel = engine.relations;
-  const rows = await engine.query(`quality ${table}`, tableQualitySql(rel, table, asOf));
+  const rows = await engine.query(`quality ${table}`, tableQualitySql(rel, table));
   const byReason: Partial<Record<RejectReason | 'malformed_line', number>> = {};
   let accepted = 0;
   let afterAsOf = 0;
@@ -335,18 +340,18 @@ async function tableQuality(
       byReason[row.reject_reason as RejectReason] = count;
     }
   }
-  if (inputTable.malformedCount > 0) byReason.malformed_line = inputTable.malformedCount;
+  if (malformed.count > 0) byReason.malformed_line = malformed.count;
   const rejected = Object.values(byReason).reduce((a, b) => a + (b ?? 0), 0);
   const read = accepted + rejected;
   let quarantine: string | null = null;
-  const examples: TableQuality['examples'] = inputTable.malformed.slice(0, 5).map((m) => ({
+  const examples: TableQuality['examples'] = malformed.examples.slice(0, 5).map((m) => ({
     reason: 'malformed_line',
     field: '(whole line)',
     file: m.file,
     ...(m.line !== undefined ? { line: m.line } : {}),
     values: m.error,
   }));
-  if (rejected - inputTable.malformedCount > 0) {
+  if (rejected - malformed.count > 0) {
     const exampleRows: Row[] = await engine.query(`rejects ${table}`, rejectExamplesSql(rel, table, 3));
     for (const r of exampleRows) {
       const reason = String(r.reject_reason) as RejectReason;

@@ -119,7 +119,7 @@ ${lists.join('\nUNION ALL\n')}`;
  * reason, with the accepted rows' time range. Orders and events are staged as aggregates (status and reject
  * grains); customers row by row.
  */
-export function tableQualitySql(rel: Relations, table: TableName, asOf: string): string {
+export function tableQualitySql(rel: Relations, table: TableName): string {
   if (table === 'customers') {
     return `SELECT CASE WHEN reject_reason IS NULL THEN 'accepted' ELSE 'rejected' END AS status, reject_reason,
   count(*) AS rows_count, CAST(NULL AS timestamp) AS min_ts, CAST(NULL AS timestamp) AS max_ts
@@ -128,7 +128,6 @@ GROUP BY 1, 2`;
   }
   const stg = rel[`stg_${table}`];
   const primary = table === 'orders' ? 'order' : 'customer';
-  void asOf;
   // Primary-grain groups with a customer hold the accepted rows up to the as-of date; its all-NULL group the
   // accepted rows after it (and the rejected ones, which the reject grain counts by reason).
   return `SELECT CASE WHEN customer_id IS NOT NULL THEN 'accepted' ELSE 'after_as_of' END AS status, NULL AS reject_reason,

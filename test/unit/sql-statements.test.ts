@@ -13,7 +13,7 @@ function allStatements(): string[] {
   const rel = PLAIN_RELATIONS;
   const asOf = '2026-06-30';
   return [
-    ...TABLE_NAMES.flatMap((t) => [STAGE_SQL[t](rel, { asOf, config }), tableQualitySql(rel, t, asOf), rejectExamplesSql(rel, t, 3), quarantineSql(rel, t)]),
+    ...TABLE_NAMES.flatMap((t) => [STAGE_SQL[t](rel, { asOf, config }), tableQualitySql(rel, t), rejectExamplesSql(rel, t, 3), quarantineSql(rel, t)]),
     customerFeaturesSql(rel, asOf),
     customerSegmentsSql(rel, config, asOf, 5),
     customerSegmentsSql(rel, config, asOf, 3),
