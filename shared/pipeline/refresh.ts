@@ -18,7 +18,7 @@ import type { Logger } from '../logging.ts';
 import { buildPersonas } from '../personas/build-personas.ts';
 import { indexDistributions, round, summarizeSegments } from '../segments/summarize.ts';
 import { customerFeaturesSql } from '../sql/features.ts';
-import { isValidIsoDate, sqlString } from '../sql/literals.ts';
+import { isValidIsoDate } from '../sql/literals.ts';
 import { buyerCountSql, coverageSql, customerSegmentsOutputSql, customerSegmentsSql, cutPointsSql, segmentMembersSql } from '../sql/segments.ts';
 import { REJECT_FIELD, STAGE_SQL } from '../sql/staging.ts';
 import { distributionsSql, medianRecencySql, quarantineSql, rejectExamplesSql, segmentSummarySql, tableQualitySql } from '../sql/summaries.ts';
@@ -215,7 +215,7 @@ export async function refreshSegments(deps: RefreshDeps, input: RefreshInput): P
     await stage('write customer_segments', () =>
       engine.unload(
         'unload customer_segments',
-        customerSegmentsOutputSql(rel, { runId, asOf: input.asOf, configHash: hash }, sqlString),
+        customerSegmentsOutputSql(rel, { runId, asOf: input.asOf, configHash: hash }),
         store.location(`${prefix}customer_segments`),
       ),
     );

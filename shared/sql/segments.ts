@@ -2,7 +2,7 @@ import type { SegmentsConfig } from '../contracts/config.ts';
 import { lifecycleStageSql } from '../segments/lifecycle.ts';
 import { rfmSegmentSql } from '../segments/rfm-grid.ts';
 import { ruleSegmentsArraySql } from '../segments/rule-compiler.ts';
-import { sqlInteger } from './literals.ts';
+import { sqlDate, sqlInteger, sqlString } from './literals.ts';
 import type { Relations } from './relations.ts';
 
 /**
@@ -50,14 +50,10 @@ export function buyerCountSql(rel: Relations): string {
 }
 
 /** The analysts' table: the columns of the output contract, in a stable order. */
-export function customerSegmentsOutputSql(
-  rel: Relations,
-  provenance: { runId: string; asOf: string; configHash: string },
-  literal: (value: string) => string,
-): string {
+export function customerSegmentsOutputSql(rel: Relations, provenance: { runId: string; asOf: string; configHash: string }): string {
   return `SELECT customer_id, recency_days, frequency, CAST(monetary AS double) AS monetary, r_score, f_score, m_score,
   rfm_segment, lifecycle_stage, segments,
-  ${literal(provenance.asOf)} AS as_of_date, ${literal(provenance.runId)} AS run_id, ${literal(provenance.configHash)} AS config_hash
+  ${sqlDate(provenance.asOf)} AS as_of_date, ${sqlString(provenance.runId)} AS run_id, ${sqlString(provenance.configHash)} AS config_hash
 FROM ${rel.customer_segments}
 ORDER BY customer_id ASC`;
 }
