@@ -1,9 +1,11 @@
 import {
+  BROWSER_FAMILIES,
   DEVICE_TYPES,
   EDUCATION_LEVELS,
   GENDERS,
   INCOME_BANDS,
   MARITAL_STATUSES,
+  OS_FAMILIES,
 } from './lake.ts';
 
 /**
@@ -59,8 +61,8 @@ export const FEATURES = {
   avg_order_value: f('number', 'orders', 'purchase_revenue / frequency'),
   first_purchase_date: f('date', 'orders', 'date of the first purchase order'),
   last_purchase_date: f('date', 'orders', 'date of the last purchase order'),
-  returned_amount: f('number', 'orders', 'sum of negative amounts (as a positive number)'),
-  return_rate: f('number', 'orders', 'returned_amount / gross positive amount, 0–1'),
+  returned_amount: f('number', 'orders', 'sum of the orders with a negative total (returns, refunds), as a positive number'),
+  return_rate: f('number', 'orders', 'returned_amount / purchase_revenue; above 1 when more was refunded than bought in the period'),
   purchases_last_30d: f('integer', 'orders', 'purchase orders in the 30 days up to the as-of date'),
   purchases_last_90d: f('integer', 'orders', 'purchase orders in the 90 days up to the as-of date'),
   purchases_last_365d: f('integer', 'orders', 'purchase orders in the 365 days up to the as-of date'),
@@ -91,8 +93,8 @@ export const FEATURES = {
   mobile_share: f('number', 'technographic', 'share of events on mobile or tablet devices, 0–1'),
   app_share: f('number', 'technographic', 'share of events in the app channel, 0–1'),
   top_device: f('string', 'technographic', 'device type with the most events', DEVICE_TYPES),
-  top_os: f('string', 'technographic', 'operating system with the most events'),
-  top_browser: f('string', 'technographic', 'browser with the most events'),
+  top_os: f('string', 'technographic', 'operating system family with the most events (other for unrecognised values)', [...OS_FAMILIES, 'other']),
+  top_browser: f('string', 'technographic', 'browser family with the most events (other for unrecognised values)', [...BROWSER_FAMILIES, 'other']),
   device_types: f('integer', 'technographic', 'distinct device types used'),
 
   age: f('integer', 'demographic', 'age in whole years at the as-of date (from birth_year)'),

@@ -32,6 +32,12 @@ export const EVENT_TYPES = [
 ] as const;
 export const EVENT_CHANNELS = ['web', 'app', 'email', 'sms', 'push', 'social', 'store'] as const;
 export const DEVICE_TYPES = ['desktop', 'mobile', 'tablet', 'smart_tv', 'wearable', 'other'] as const;
+/**
+ * The operating systems and browsers the technographic features name; os and browser stay free text in the input,
+ * and any other value counts as 'other'.
+ */
+export const OS_FAMILIES = ['android', 'chromeos', 'ios', 'linux', 'macos', 'windows'] as const;
+export const BROWSER_FAMILIES = ['chrome', 'edge', 'firefox', 'opera', 'safari', 'samsung_internet'] as const;
 
 /** ISO-8601 date-time as accepted by Trino's from_iso8601_timestamp (and our DuckDB shim of it). */
 export const ISO_TIMESTAMP_PATTERN =
@@ -88,8 +94,8 @@ export const EventRow = z
     event_type: oneOf(EVENT_TYPES),
     channel: oneOf(EVENT_CHANNELS).optional(),
     device_type: oneOf(DEVICE_TYPES).optional(),
-    os: z.string().max(100).optional(),
-    browser: z.string().max(100).optional(),
+    os: z.string().max(100).optional().describe(`operating system; ${OS_FAMILIES.join(', ')} are recognised (case-insensitive), anything else counts as other`),
+    browser: z.string().max(100).optional().describe(`browser; ${BROWSER_FAMILIES.join(', ')} are recognised (case-insensitive), anything else counts as other`),
   })
   .describe('events/: web, app and messaging events of known customers. Optional table.');
 

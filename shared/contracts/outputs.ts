@@ -61,7 +61,7 @@ export const SegmentSummary = z.object({
   browsers_share: z.number().describe('customers with events but no purchase order'),
   conversion_rate: z.number().nullable().describe('purchase events / product views'),
   cart_abandonment_rate: z.number().nullable().describe('1 − purchase events / add-to-cart events'),
-  return_rate: z.number().nullable().describe('returned amount / gross amount'),
+  return_rate: z.number().nullable().describe('returned amount / purchase revenue (orders with a negative total / orders with a positive total)'),
   email_opt_in_share: z.number(),
   mobile_share: z.number().nullable(),
   top_categories: z.array(ValueCount),

@@ -102,7 +102,7 @@ export function summarizeSegments(input: {
       conversion_rate: ratioOrNull(num(r.purchase_events), num(r.product_views)),
       cart_abandonment_rate:
         num(r.add_to_cart) > 0 ? round(Math.max(0, 1 - num(r.purchase_events) / num(r.add_to_cart))) : null,
-      return_rate: ratioOrNull(num(r.returned_amount), num(r.gross_amount)),
+      return_rate: ratioOrNull(num(r.returned_amount), num(r.purchase_revenue)),
       email_opt_in_share: share(num(r.email_opt_in), size),
       mobile_share: r.avg_mobile_share === null || r.avg_mobile_share === undefined ? null : round(num(r.avg_mobile_share)),
       top_categories: topValues(input.distributions, key, 'top_category', size),

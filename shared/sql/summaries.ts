@@ -16,7 +16,6 @@ export function segmentSummarySql(rel: Relations): string {
   sum(s.monetary) AS revenue,
   sum(s.purchase_revenue) AS purchase_revenue,
   sum(s.frequency) AS purchase_orders,
-  sum(s.gross_amount) AS gross_amount,
   sum(s.returned_amount) AS returned_amount,
   count_if(s.frequency > 0) AS buyers,
   count_if(s.frequency = 0 AND s.events_count > 0) AS browsers,
@@ -128,10 +127,10 @@ GROUP BY 1, 2`;
   }
   const stg = rel[`stg_${table}`];
   const primary = table === 'orders' ? 'order' : 'customer';
-  // Primary-grain groups with a customer hold the accepted rows up to the as-of date; its all-NULL group the
-  // accepted rows after it (and the rejected ones, which the reject grain counts by reason).
+  // Primary-grain groups with a customer hold the accepted rows up to the as-of date, its group without one the
+  // accepted rows after it; rejected rows are counted in their own groups.
   return `SELECT CASE WHEN customer_id IS NOT NULL THEN 'accepted' ELSE 'after_as_of' END AS status, NULL AS reject_reason,
-  sum(CASE WHEN customer_id IS NOT NULL THEN rows_count ELSE accepted_rows END) AS rows_count,
+  sum(rows_count) AS rows_count,
   min(min_ts) AS min_ts, max(max_ts) AS max_ts
 FROM ${stg}
 WHERE grain = '${primary}'
