@@ -44,6 +44,12 @@ function topCount(values: readonly string[], count: (value: string) => string): 
   return `CASE ${sorted.map((v) => `WHEN ${count(v)} > 0 AND ${count(v)} = ${greatest} THEN ${sqlString(v)}`).join(' ')} END`;
 }
 
+/** The top family from the staged `<prefix>_<family>` counts; `other` is what `<prefix>_events` leaves over. */
+const topFamily = (prefix: string, families: readonly string[]) =>
+  topCount([...families, 'other'], (family) =>
+    family === 'other' ? `${prefix}_events - (${families.map((f) => `${prefix}_${f}`).join(' + ')})` : `${prefix}_${family}`,
+  );
+
 const ratio = (numerator: string, denominator: string) =>
   `CASE WHEN ${denominator} > 0 THEN CAST(${numerator} AS double) / ${denominator} END`;
 
@@ -107,8 +113,8 @@ event_features AS (
     CAST(channel_app AS double) / rows_count AS app_share,
     ${deviceCounts.map((c) => `CASE WHEN ${c} > 0 THEN 1 ELSE 0 END`).join(' + ')} AS device_types,
     ${topDevice} AS top_device,
-    ${topCount(['other', ...OS_FAMILIES], (os) => (os === 'other' ? `os_events - (${OS_FAMILIES.map((f) => `os_${f}`).join(' + ')})` : `os_${os}`))} AS top_os,
-    ${topCount(['other', ...BROWSER_FAMILIES], (b) => (b === 'other' ? `browser_events - (${BROWSER_FAMILIES.map((f) => `browser_${f}`).join(' + ')})` : `browser_${b}`))} AS top_browser
+    ${topFamily('os', OS_FAMILIES)} AS top_os,
+    ${topFamily('browser', BROWSER_FAMILIES)} AS top_browser
   FROM ${stage(rel.stg_events, 'customer')} AS e
 ),
 customers_latest AS (

@@ -135,10 +135,8 @@ export function stageOrdersSql(rel: Relations, asOf: string, currency?: Segments
     // Amounts in the reporting currency; computed for accepted rows only, since a rejected amount (NaN, 1e300)
     // cannot be cast to DECIMAL.
     okValues: { ok_amount: reportingAmountSql('amount', 'currency', currency) },
-    aggregates: [
-      // Sums of DECIMAL(18, 4) are exact; casting back keeps the staged rows narrow.
-      'CAST(sum(ok_amount) AS decimal(18, 4)) AS amount',
-    ],
+    // Sums of DECIMAL(18, 4) are exact; casting back keeps the staged rows narrow.
+    aggregates: { amount: 'CAST(sum(ok_amount) AS decimal(18, 4))' },
     rawColumns: ['order_id', 'customer_id', 'order_ts_text', 'amount_text', 'currency', 'category', 'channel', 'country'],
   });
 }
@@ -183,6 +181,8 @@ export function stageCustomersSql(rel: Relations, asOfYear: number): string {
 SELECT * FROM checked`;
 }
 
+const countIf = (condition: string) => `CAST(count_if(${condition}) AS integer)`;
+
 /** Event types the features count (shared/sql/features.ts); the others are validated but not counted. */
 export const COUNTED_EVENT_TYPES = [
   'page_view',
@@ -225,15 +225,15 @@ export function stageEventsSql(rel: Relations, asOf: string): string {
     okValues: {},
     // Operating systems and browsers are counted per family rather than grouped by value: a (customer, os,
     // browser) grain cost as much as the rest of the scan.
-    aggregates: [
-      ...COUNTED_EVENT_TYPES.map((type) => `CAST(count_if(event_type = ${sqlString(type)}) AS integer) AS ${type}`),
-      ...DEVICE_TYPES.map((device) => `CAST(count_if(device_type = ${sqlString(device)}) AS integer) AS device_${device}`),
-      "CAST(count_if(channel = 'app') AS integer) AS channel_app",
-      ...OS_FAMILIES.map((os) => `CAST(count_if(os = ${sqlString(os)}) AS integer) AS os_${os}`),
-      'CAST(count(os) AS integer) AS os_events',
-      ...BROWSER_FAMILIES.map((browser) => `CAST(count_if(browser = ${sqlString(browser)}) AS integer) AS browser_${browser}`),
-      'CAST(count(browser) AS integer) AS browser_events',
-    ],
+    aggregates: Object.fromEntries([
+      ...COUNTED_EVENT_TYPES.map((type) => [type, countIf(`event_type = ${sqlString(type)}`)]),
+      ...DEVICE_TYPES.map((device) => [`device_${device}`, countIf(`device_type = ${sqlString(device)}`)]),
+      ['channel_app', countIf("channel = 'app'")],
+      ...OS_FAMILIES.map((os) => [`os_${os}`, countIf(`os = ${sqlString(os)}`)]),
+      ['os_events', countIf('os IS NOT NULL')],
+      ...BROWSER_FAMILIES.map((browser) => [`browser_${browser}`, countIf(`browser = ${sqlString(browser)}`)]),
+      ['browser_events', countIf('browser IS NOT NULL')],
+    ]),
     rawColumns: ['customer_id', 'event_ts_text', 'event_type', 'channel', 'device_type', 'os', 'browser'],
   });
 }
@@ -262,7 +262,8 @@ export interface AggregatedStage {
   more: { grain: string; keys: string[] }[];
   /** Values computed for in-window accepted rows only (NULL elsewhere), for aggregates to use. */
   okValues: Record<string, string>;
-  aggregates: string[];
+  /** Staged column name → aggregate expression. */
+  aggregates: Record<string, string>;
   /** Raw values kept for quarantined rows, as one "field=value …" text (one column keeps the staged rows narrow). */
   rawColumns: string[];
 }
@@ -292,11 +293,11 @@ export function aggregatedStageSql(spec: AggregatedStage): string {
   const all = [...new Set(sets.flatMap((set) => set.columns))];
   // grouping(…) sets the bit of every column a set leaves out; the leftmost column is the highest bit.
   const mask = (columns: string[]) => all.reduce((m, column, i) => (columns.includes(column) ? m : m | (1 << (all.length - 1 - i))), 0);
-  const grouped = sets.length === 1;
+  const singleSet = sets.length === 1;
   // The other sets' key-less groups collect the rejected rows too; only the primary grain reports them.
   const isReject = `grain_set = ${sqlString(spec.primary.grain)} AND reject_reason IS NOT NULL`;
-  const setOf = grouped ? sqlString(spec.primary.grain) : `CASE grouping(${all.join(', ')}) ${sets.map((set) => `WHEN ${mask(set.columns)} THEN ${sqlString(set.grain)}`).join(' ')} END`;
-  const groupBy = grouped ? `GROUP BY ${all.join(', ')}` : `GROUP BY GROUPING SETS (\n  ${sets.map((set) => `(${set.columns.join(', ')})`).join(',\n  ')}\n)`;
+  const setOf = singleSet ? sqlString(spec.primary.grain) : `CASE grouping(${all.join(', ')}) ${sets.map((set) => `WHEN ${mask(set.columns)} THEN ${sqlString(set.grain)}`).join(' ')} END`;
+  const groupBy = singleSet ? `GROUP BY ${all.join(', ')}` : `GROUP BY GROUPING SETS (\n  ${sets.map((set) => `(${set.columns.join(', ')})`).join(',\n  ')}\n)`;
   return `${spec.checked}, keyed AS (
   SELECT checked.*,
     ${keyColumns.join(',\n    ')}
@@ -309,7 +310,7 @@ export function aggregatedStageSql(spec: AggregatedStage): string {
     count(*) AS rows_count,
     min(${spec.timestamp}) AS min_ts,
     max(${spec.timestamp}) AS max_ts,
-    ${spec.aggregates.join(',\n    ')}
+    ${Object.entries(spec.aggregates).map(([name, expr]) => `${expr} AS ${name}`).join(',\n    ')}
   FROM keyed
   ${groupBy}
 )
@@ -320,7 +321,7 @@ SELECT CASE WHEN ${isReject} THEN 'reject' ELSE grain_set END AS grain,
   CASE WHEN ${isReject} THEN source_file END AS source_file,
   CASE WHEN ${isReject} THEN substr(k_group, length(reject_reason) + length(source_file) + 4) END AS row_values,
   rows_count, min_ts, max_ts,
-  ${spec.aggregates.map((a) => a.replace(/^[\s\S]* AS (\w+)$/, '$1')).join(', ')}
+  ${Object.keys(spec.aggregates).join(', ')}
 FROM grouped`;
 }
 

@@ -115,8 +115,8 @@ ${lists.join('\nUNION ALL\n')}`;
 
 /**
  * Per-table row accounting: rows accepted, left for a later run (dated after the as-of date) and quarantined per
- * reason, with the accepted rows' time range. Orders and events are staged as aggregates (status and reject
- * grains); customers row by row.
+ * reason, with the accepted rows' time range. Orders and events are staged as aggregates (the primary
+ * grain's groups, rejected rows among them under their own key); customers row by row.
  */
 export function tableQualitySql(rel: Relations, table: TableName): string {
   if (table === 'customers') {
