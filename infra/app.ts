@@ -1,13 +1,4 @@
-import { App } from 'aws-cdk-lib';
-import { SegmentsDataStack, dataStackSettingsFromContext } from './data-stack.ts';
+import { buildSegmentsApp } from './segments-app.ts';
 
-const app = new App();
-
-// Env-agnostic on purpose: the same synthesized template deploys to whichever account/region the CLI targets,
-// and nothing here needs a lookup that would pin it to one.
-new SegmentsDataStack(app, 'SegmentsDataStack', {
-  // Reads lakeBucketName (import an existing lake instead of creating one) and the other optional settings.
-  settings: dataStackSettingsFromContext(app),
-});
-
-app.synth();
+// Settings come from context: cdk.json, or `cdk deploy -c key=value` (see README, "Deploy to AWS").
+buildSegmentsApp().app.synth();

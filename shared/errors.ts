@@ -39,6 +39,53 @@ export class QueryFailedError extends SegmentsError {
   readonly exitCode = 1;
 }
 
+/** What Athena said about a query that ended FAILED or CANCELLED. */
+export interface AthenaQueryFailure {
+  readonly step: string;
+  readonly queryId: string;
+  readonly state: 'FAILED' | 'CANCELLED';
+  readonly reason?: string;
+  readonly errorCategory?: number;
+  readonly errorType?: number;
+  readonly retryable?: boolean;
+  readonly errorMessage?: string;
+  /** How many queries were started for the statement before giving up (transient failures are restarted). */
+  readonly attempts?: number;
+}
+
+/** An Athena query ended FAILED or CANCELLED; the query id finds it in the console and in CloudTrail. */
+export class AthenaQueryError extends QueryFailedError {
+  readonly step: string;
+  readonly queryId: string;
+  readonly state: 'FAILED' | 'CANCELLED';
+  readonly reason: string | undefined;
+  readonly retryable: boolean;
+  constructor(message: string, failure: AthenaQueryFailure, options?: { cause?: unknown }) {
+    super(message, { ...failure }, options);
+    this.step = failure.step;
+    this.queryId = failure.queryId;
+    this.state = failure.state;
+    this.reason = failure.reason;
+    this.retryable = failure.retryable === true;
+  }
+}
+
+/**
+ * The run's time budget (the Lambda's remaining time) ran out. A query still running was stopped; none is started
+ * after the deadline. The journal lets a retry of the same run resume from the statements that finished.
+ */
+export class QueryDeadlineError extends QueryFailedError {
+  readonly step: string;
+  readonly queryId: string | undefined;
+  readonly deadlineAt: number;
+  constructor(message: string, details: { step: string; queryId?: string; deadlineAt: number }) {
+    super(message, { ...details });
+    this.step = details.step;
+    this.queryId = details.queryId;
+    this.deadlineAt = details.deadlineAt;
+  }
+}
+
 /** Writing results to the object store failed; the previous run stays published. */
 export class PublishError extends SegmentsError {
   readonly exitCode = 1;

@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import { SegmentsConfig } from '../contracts/config.ts';
 import { TABLES } from '../contracts/lake.ts';
 import { OUTPUT_SCHEMAS } from '../contracts/outputs.ts';

@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { z } from 'zod';
+import * as z from 'zod';
 import { ConfigError } from '../errors.ts';
 import { FEATURES, LIFECYCLE_STAGES, RFM_SEGMENT_IDS, isFeatureName, type FeatureSpec } from './features.ts';
 

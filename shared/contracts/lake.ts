@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 
 /**
  * The input contract: one folder (or S3 prefix) per table under the lake root.

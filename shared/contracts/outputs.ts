@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import { REJECT_REASONS, TABLE_NAMES } from './lake.ts';
 
 /**

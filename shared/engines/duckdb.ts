@@ -1,4 +1,5 @@
-import { mkdir, readdir, rm } from 'node:fs/promises';
+import { mkdir, mkdtemp, readFile, rm } from 'node:fs/promises';
+import os from 'node:os';
 import path from 'node:path';
 import { DuckDBInstance, type DuckDBConnection, type DuckDBMaterializedResult } from '@duckdb/node-api';
 import { TABLE_NAMES, TABLES, type TableName } from '../contracts/lake.ts';
@@ -18,7 +19,7 @@ import {
   relativeSourceFile,
   type LakeFile,
 } from './duckdb-lake.ts';
-import type { InputTable, MalformedLines, QueryEngine, QueryStats, Row } from './query-engine.ts';
+import type { InputTable, MalformedLines, QueryEngine, QueryStats, Row, UnloadTarget } from './query-engine.ts';
 
 export interface DuckDbOptions {
   /** The lake folder: one sub-folder per table. */
@@ -213,19 +214,20 @@ export class DuckDbQueryEngine implements QueryEngine {
     await this.#run(step, `CREATE OR REPLACE TEMP TABLE ${this.relations[name]} AS ${sql}`);
   }
 
-  async unload(step: string, sql: string, location: string): Promise<void> {
-    const existing = await readdir(location).catch(() => []);
+  async unload(step: string, sql: string, target: UnloadTarget): Promise<void> {
+    const existing = await target.store.list(target.prefix);
     if (existing.length > 0) {
-      throw new QueryFailedError(`unload target ${location} is not empty`, { step, location });
+      throw new QueryFailedError(`unload target ${target.store.description}/${target.prefix} is not empty`, { step, prefix: target.prefix });
     }
-    await mkdir(location, { recursive: true });
-    const file = path.join(location, 'part-00000.parquet');
+    // DuckDB writes a local file that is then put into the store: without httpfs (not bundled, and the job runs
+    // offline) it cannot write to S3 itself, and for a local store the copy costs well under a second at 1 M rows.
+    const scratch = await mkdtemp(path.join(this.options.tempDir ?? os.tmpdir(), 'unload-'));
     try {
+      const file = path.join(scratch, 'part-00000.parquet');
       await this.#run(step, `COPY (${sql}) TO ${sqlString(file)} (FORMAT parquet, COMPRESSION zstd, ROW_GROUP_SIZE 122880)`);
-    } catch (error) {
-      // Leave no partial output behind: the caller may retry into the same location.
-      await rm(location, { recursive: true, force: true });
-      throw error;
+      await target.store.put(`${target.prefix}part-00000.parquet`, await readFile(file), 'application/vnd.apache.parquet');
+    } finally {
+      await rm(scratch, { recursive: true, force: true });
     }
   }
 

@@ -1,5 +1,6 @@
 import type { TableName } from '../contracts/lake.ts';
 import type { BuiltRelation, Relations } from '../sql/relations.ts';
+import type { ObjectStore } from '../stores/object-store.ts';
 
 /**
  * The query-engine port. The pipeline hands it SQL in Athena's (Trino) dialect; adapters run it on Athena or on
@@ -32,6 +33,12 @@ export interface MalformedLines {
   readonly examples: readonly { file: string; line?: number; error: string }[];
 }
 
+export interface UnloadTarget {
+  readonly store: ObjectStore;
+  /** A key prefix ending in '/', e.g. `runs/<run_id>/customer_segments/`. */
+  readonly prefix: string;
+}
+
 export interface QueryEngine {
   readonly name: 'duckdb' | 'athena';
   readonly relations: Relations;
@@ -43,8 +50,12 @@ export interface QueryEngine {
   query(step: string, sql: string): Promise<Row[]>;
   /** Builds a run-scoped relation from a SELECT, visible to later statements under `relations[name]`. */
   materialize(step: string, name: BuiltRelation, sql: string): Promise<void>;
-  /** Writes a SELECT's result as Parquet files under `location` (an object-store location that must be empty). */
-  unload(step: string, sql: string, location: string): Promise<void>;
+  /**
+   * Writes a SELECT's result as Parquet files under `target.prefix` of the store, without passing the rows through
+   * the process where the engine can write there itself (Athena's UNLOAD). The prefix must be empty; a failed
+   * unload leaves it empty again, so a retry can write it.
+   */
+  unload(step: string, sql: string, target: UnloadTarget): Promise<void>;
   readonly stats: readonly QueryStats[];
   close(): Promise<void>;
 }

@@ -1,5 +1,6 @@
 import { createHash, randomBytes } from 'node:crypto';
 import { configHash, type SegmentsConfig } from '../contracts/config.ts';
+import { OUTPUT_TABLES, personaRows, segmentSummaryRows, toJsonLines } from '../contracts/output-tables.ts';
 import { TABLE_NAMES, type RejectReason, type TableName } from '../contracts/lake.ts';
 import {
   LatestPointer,
@@ -60,6 +61,9 @@ export interface RefreshResult {
 }
 
 export const LATEST_KEY = 'latest.json';
+export const FAILED_MARKER = '_FAILED.json';
+/** Where a run keeps the ids of the queries it started, so a retried invocation resumes them. */
+export const QUERY_JOURNAL = '_state/queries.json';
 
 /** Run ids sort by as-of date, then start time; the random tail keeps concurrent runs apart. */
 export function newRunId(asOf: string, now: Date): string {
@@ -77,7 +81,6 @@ export async function refreshSegments(deps: RefreshDeps, input: RefreshInput): P
     throw new ConfigError(`as-of date "${input.asOf}" is not a calendar date (YYYY-MM-DD)`, [{ path: 'asOf', message: 'YYYY-MM-DD' }]);
   }
   const { engine, store } = deps;
-  const rel = engine.relations;
   const runId = input.runId ?? newRunId(input.asOf, deps.clock());
   const prefix = `runs/${runId}/`;
   const log = deps.log.child({ run_id: runId, as_of: input.asOf });
@@ -111,16 +114,20 @@ export async function refreshSegments(deps: RefreshDeps, input: RefreshInput): P
 
   try {
     log.log('info', 'refresh started', { config_hash: hash, engine: engine.name, store: store.description });
+    // A resumed run starts over its publishing; an earlier attempt's failure marker no longer describes it.
+    await store.delete(`${prefix}${FAILED_MARKER}`);
     const inputs = await stage('read inputs', () => engine.prepareInputs(), (r) => ({
       tables: Object.values(r).filter((t) => t.present).map((t) => `${t.table} (${t.files} files, ${t.formats.join('+')})`).join(', '),
     }));
 
+    // Engines name the raw relations only once they have looked at the inputs (Athena: which tables exist).
+    const rel = engine.relations;
     const tables: Partial<Record<TableName, TableQuality>> = {};
     for (const table of TABLE_NAMES) {
       tables[table] = await stage(`stage ${table}`, async () => {
         await engine.materialize(`stage ${table}`, `stg_${table}`, STAGE_SQL[table](rel, { asOf: input.asOf, config: input.config }));
         const malformed = await engine.malformedLines(table);
-        return tableQuality(engine, (key) => store.location(key), inputs[table], malformed, table, prefix);
+        return tableQuality(engine, store, inputs[table], malformed, table, prefix);
       }, (q) => ({ read: q.rows_read, accepted: q.rows_accepted, rejected: q.rows_rejected }));
     }
 
@@ -216,7 +223,7 @@ export async function refreshSegments(deps: RefreshDeps, input: RefreshInput): P
       engine.unload(
         'unload customer_segments',
         customerSegmentsOutputSql(rel, { runId, asOf: input.asOf, configHash: hash }),
-        store.location(`${prefix}customer_segments`),
+        { store, prefix: `${prefix}customer_segments/` },
       ),
     );
 
@@ -251,13 +258,22 @@ export async function refreshSegments(deps: RefreshDeps, input: RefreshInput): P
 
     const files = await stage('publish', async () => {
       const written: ManifestDocument['files'] = [];
+      const put = async (key: string, body: string, contentType: string) => {
+        await store.put(key, body, contentType);
+        written.push({ key, bytes: Buffer.byteLength(body), sha256: createHash('sha256').update(body).digest('hex') });
+      };
       for (const [name, doc] of [['segments.json', segments], ['personas.json', personas], ['quality.json', quality]] as const) {
-        const body = `${JSON.stringify(doc, null, 2)}\n`;
-        await store.put(`${prefix}${name}`, body, 'application/json');
-        written.push({ key: `${prefix}${name}`, bytes: Buffer.byteLength(body), sha256: createHash('sha256').update(body).digest('hex') });
+        await put(`${prefix}${name}`, `${JSON.stringify(doc, null, 2)}\n`, 'application/json');
       }
+      // The same figures as tables for BI tools (Glue tables over runs/<run>/<table>/).
+      const { segment_summary, personas: personaTable } = OUTPUT_TABLES;
+      await put(`${prefix}${segment_summary.name}/part-00000.jsonl`, toJsonLines(segment_summary, segmentSummaryRows(segments)), 'application/x-ndjson');
+      await put(`${prefix}${personaTable.name}/part-00000.jsonl`, toJsonLines(personaTable, personaRows(personas)), 'application/x-ndjson');
       const listed = await store.list(prefix);
-      const engineFiles = listed.filter((o) => !written.some((w) => w.key === o.key)).map((o) => ({ key: o.key, bytes: o.bytes }));
+      // Keys starting with '_' are the run's own bookkeeping (query journal, failure marker), not results.
+      const engineFiles = listed
+        .filter((o) => !o.key.slice(prefix.length).startsWith('_') && !written.some((w) => w.key === o.key))
+        .map((o) => ({ key: o.key, bytes: o.bytes }));
       const all = [...written, ...engineFiles].sort((a, b) => (a.key < b.key ? -1 : 1));
       if (!all.some((f) => f.key.startsWith(`${prefix}customer_segments/`))) {
         throw new PublishError(`run ${runId}: customer_segments was not written`, { run_id: runId });
@@ -281,7 +297,7 @@ export async function refreshSegments(deps: RefreshDeps, input: RefreshInput): P
   } catch (error) {
     log.log('error', 'refresh failed', { error: describeError(error) });
     // Leave a marker for operators; latest.json still points at the last good run.
-    await putJson(store, `${prefix}_FAILED.json`, { run_id: runId, failed_at: deps.clock().toISOString(), error: describeError(error) }).catch(() => {});
+    await putJson(store, `${prefix}${FAILED_MARKER}`, { run_id: runId, failed_at: deps.clock().toISOString(), error: describeError(error) }).catch(() => {});
     throw error;
   }
 }
@@ -314,7 +330,7 @@ export function freshnessOf(
 
 async function tableQuality(
   engine: QueryEngine,
-  locate: (key: string) => string,
+  store: ObjectStore,
   inputTable: InputTable,
   malformed: MalformedLines,
   table: TableName,
@@ -358,7 +374,7 @@ async function tableQuality(
       examples.push({ reason, field: REJECT_FIELD[reason] ?? 'unknown', file: (r.source_file as string | null) ?? null, values: String(r.row_values) });
     }
     quarantine = `${prefix}quarantine/${table}`;
-    await engine.unload(`quarantine ${table}`, quarantineSql(rel, table), locate(quarantine));
+    await engine.unload(`quarantine ${table}`, quarantineSql(rel, table), { store, prefix: `${quarantine}/` });
   }
   return {
     present: inputTable.present,

@@ -49,9 +49,13 @@ export function buyerCountSql(rel: Relations): string {
   return `SELECT count(*) AS buyers FROM ${rel.customer_features} WHERE frequency > 0`;
 }
 
-/** The analysts' table: the columns of the output contract, in a stable order. */
+/**
+ * The analysts' table: the columns of OUTPUT_TABLES.customer_segments, in its order and with its types spelled
+ * out, so the Parquet that Athena's UNLOAD writes matches the Glue table whatever type the engine inferred.
+ */
 export function customerSegmentsOutputSql(rel: Relations, provenance: { runId: string; asOf: string; configHash: string }): string {
-  return `SELECT customer_id, recency_days, frequency, CAST(monetary AS double) AS monetary, r_score, f_score, m_score,
+  return `SELECT customer_id, CAST(recency_days AS integer) AS recency_days, CAST(frequency AS integer) AS frequency,
+  CAST(monetary AS double) AS monetary, r_score, f_score, m_score,
   rfm_segment, lifecycle_stage, segments,
   ${sqlDate(provenance.asOf)} AS as_of_date, ${sqlString(provenance.runId)} AS run_id, ${sqlString(provenance.configHash)} AS config_hash
 FROM ${rel.customer_segments}

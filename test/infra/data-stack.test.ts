@@ -29,9 +29,9 @@ const rulesOf = (template: Template, logicalId: string): LifecycleRule[] =>
 const base = synth();
 
 describe('SegmentsDataStack buckets', () => {
-  it('creates the lake, results and query-results buckets, each blocking public access and encrypted', () => {
+  it('creates the lake, results, query-results and access-log buckets, each blocking public access and encrypted', () => {
     const buckets = base.template.findResources('AWS::S3::Bucket');
-    expect(Object.keys(buckets)).toHaveLength(3);
+    expect(Object.keys(buckets)).toHaveLength(4);
     for (const [id, bucket] of Object.entries(buckets)) {
       expect(bucket.Properties.PublicAccessBlockConfiguration, id).toEqual({
         BlockPublicAcls: true,
@@ -71,6 +71,35 @@ describe('SegmentsDataStack buckets', () => {
     expect(resources[logicalIdOf(base.stack, base.stack.lakeBucket as s3.Bucket)]!.DeletionPolicy).toBe('Retain');
   });
 
+  it('logs access to the lake, results and query-results buckets to the access-log bucket, which it retains', () => {
+    const resources = base.template.toJSON().Resources as Record<string, Resource>;
+    const logsBucket = logicalIdOf(base.stack, base.stack.accessLogsBucket);
+    const logged = [base.stack.lakeBucket as s3.Bucket, base.stack.resultsBucket, base.stack.queryResultsBucket];
+    for (const bucket of logged) {
+      const config = resources[logicalIdOf(base.stack, bucket)]!.Properties.LoggingConfiguration;
+      expect(config.DestinationBucketName).toEqual({ Ref: logsBucket });
+      expect(config.LogFilePrefix).toMatch(/^[a-z-]+\/$/);
+    }
+    expect(resources[logsBucket]!.DeletionPolicy).toBe('Retain');
+    expect(rulesOf(base.template, logsBucket)).toEqual(expect.arrayContaining([expect.objectContaining({ ExpirationInDays: 365 })]));
+  });
+
+  it('expires run-scoped working tables under work/ after 7 days', () => {
+    const rules = rulesOf(base.template, logicalIdOf(base.stack, base.stack.resultsBucket));
+    expect(rules).toEqual(
+      expect.arrayContaining([
+        expect.objectContaining({ Status: 'Enabled', Prefix: 'work/', ExpirationInDays: 7, NoncurrentVersionExpiration: { NoncurrentDays: 1 } }),
+      ]),
+    );
+  });
+
+  it('moves the runs/ and work/ rules under resultsPrefix', () => {
+    const { stack, template } = synth({ resultsPrefix: 'segments/' });
+    const prefixes = rulesOf(template, logicalIdOf(stack, stack.resultsBucket)).map((rule) => rule.Prefix);
+    expect(prefixes).toEqual(expect.arrayContaining(['segments/runs/', 'segments/work/']));
+    expect(prefixes).not.toContain('runs/');
+  });
+
   it('expires Athena query results after 7 days', () => {
     const rules = rulesOf(base.template, logicalIdOf(base.stack, base.stack.queryResultsBucket));
     expect(rules).toEqual(
@@ -106,6 +135,7 @@ describe('SegmentsDataStack buckets', () => {
     expect(() => synth({ bytesScannedCutoffPerQuery: 1024 })).toThrow(/bytesScannedCutoffPerQuery/);
     expect(() => synth({ glueDatabaseName: 'Customer-Segments' })).toThrow(/glueDatabaseName/);
     expect(() => synth({ lakeBucketName: 'Not_A_Bucket' })).toThrow(/lakeBucketName/);
+    expect(() => synth({ resultsPrefix: '/segments' })).toThrow(/context resultsPrefix: '\/segments' must be empty or folder names/);
   });
 });
 
@@ -134,17 +164,32 @@ describe('SegmentsDataStack Athena and Glue', () => {
     template.hasResourceProperties('AWS::Glue::Database', { DatabaseInput: Match.objectLike({ Name: 'shop_lake' }) });
   });
 
-  it('creates the Glue database with the default name', () => {
+  it('creates the Glue database with the default name, keeping the logical id of the CfnDatabase it replaced', () => {
     base.template.resourceCountIs('AWS::Glue::Database', 1);
-    base.template.hasResourceProperties('AWS::Glue::Database', {
-      DatabaseInput: Match.objectLike({ Name: 'customer_segments' }),
+    const databases = base.template.findResources('AWS::Glue::Database');
+    expect(Object.keys(databases)).toEqual(['GlueDatabase']);
+    expect(databases.GlueDatabase).toMatchObject({
+      DeletionPolicy: 'Delete',
+      Properties: { CatalogId: { Ref: 'AWS::AccountId' }, DatabaseInput: expect.objectContaining({ Name: 'customer_segments' }) },
     });
   });
 
   it('outputs the bucket names, workgroup and database', () => {
-    for (const output of ['LakeBucketName', 'ResultsBucketName', 'QueryResultsBucketName', 'AthenaWorkGroupName', 'GlueDatabaseName']) {
+    for (const output of ['LakeBucketName', 'ResultsBucketName', 'QueryResultsBucketName', 'AccessLogsBucketName', 'AthenaWorkGroupName', 'GlueDatabaseName']) {
       base.template.hasOutput(output, {});
     }
+  });
+
+  it('exports the bucket names the compute stack imports under stable names, and hands it the imports', () => {
+    for (const name of ['LakeBucketName', 'ResultsBucketName', 'QueryResultsBucketName']) {
+      base.template.hasOutput(name, { Export: { Name: `TestDataStack-${name}` } });
+    }
+    const { refs } = base.stack;
+    expect(base.stack.resolve(refs.resultsBucketName)).toEqual({ 'Fn::ImportValue': 'TestDataStack-ResultsBucketName' });
+    expect(base.stack.resolve(refs.queryResultsBucketName)).toEqual({ 'Fn::ImportValue': 'TestDataStack-QueryResultsBucketName' });
+    expect(base.stack.resolve(refs.lakeBucketName)).toEqual({ 'Fn::ImportValue': 'TestDataStack-LakeBucketName' });
+    expect(refs.workGroupName).toBe('TestDataStack-segments');
+    expect(refs.glueDatabaseName).toBe('customer_segments');
   });
 });
 
@@ -153,9 +198,11 @@ describe('SegmentsDataStack with an existing lake', () => {
     const { stack, template } = synth({ lakeBucketName: 'acme-customer-lake' });
     const buckets = Object.keys(template.findResources('AWS::S3::Bucket'));
     expect(buckets.sort()).toEqual(
-      [logicalIdOf(stack, stack.resultsBucket), logicalIdOf(stack, stack.queryResultsBucket)].sort(),
+      [stack.resultsBucket, stack.queryResultsBucket, stack.accessLogsBucket].map((bucket) => logicalIdOf(stack, bucket)).sort(),
     );
-    template.resourceCountIs('AWS::S3::BucketPolicy', 2);
+    template.resourceCountIs('AWS::S3::BucketPolicy', 3);
     template.hasOutput('LakeBucketName', { Value: 'acme-customer-lake' });
+    // A plain name needs no import: the compute stack gets it as it is.
+    expect(stack.refs.lakeBucketName).toBe('acme-customer-lake');
   });
 });

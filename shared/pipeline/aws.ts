@@ -1,0 +1,52 @@
+import { AthenaClient } from '@aws-sdk/client-athena';
+import { S3Client } from '@aws-sdk/client-s3';
+import type { RefreshEnvironment } from '../contracts/lambda.ts';
+import { AthenaQueryEngine } from '../engines/athena.ts';
+import { objectStoreJournal } from '../engines/query-journal.ts';
+import type { Logger } from '../logging.ts';
+import { S3ObjectStore } from '../stores/s3.ts';
+import type { NightlyRuntime } from './nightly.ts';
+
+/** SDK clients outlive invocations: one per cold start keeps connections warm across nightly retries. */
+export interface AwsClients {
+  readonly athena: AthenaClient;
+  readonly s3: S3Client;
+}
+
+export function createAwsClients(): AwsClients {
+  return {
+    // The Athena adapter owns retries (it knows which calls are safe to repeat and for how long): one SDK attempt.
+    athena: new AthenaClient({ maxAttempts: 1 }),
+    s3: new S3Client({}),
+  };
+}
+
+/** The production composition: Athena over the Glue lake tables, results and working tables in S3. */
+export function awsRuntime(env: RefreshEnvironment, clients: AwsClients, log: Logger, toolVersion: string): NightlyRuntime {
+  const results = new S3ObjectStore({ client: clients.s3, bucket: env.RESULTS_BUCKET, prefix: env.RESULTS_PREFIX });
+  const lake = new S3ObjectStore({ client: clients.s3, bucket: env.LAKE_BUCKET, prefix: env.LAKE_PREFIX });
+  return {
+    results,
+    clock: () => new Date(),
+    log,
+    toolVersion,
+    async readConfig(bucket, key) {
+      const bytes = await new S3ObjectStore({ client: clients.s3, bucket }).get(key);
+      return bytes === undefined ? undefined : Buffer.from(bytes).toString('utf8');
+    },
+    async engineFor({ runId, journalKey, deadlineAt }) {
+      return new AthenaQueryEngine({
+        client: clients.athena,
+        workGroup: env.ATHENA_WORKGROUP,
+        database: env.GLUE_DATABASE,
+        runId,
+        lake: { store: lake, root: `s3://${env.LAKE_BUCKET}/${env.LAKE_PREFIX}`, formats: env.LAKE_FORMATS },
+        scratch: new S3ObjectStore({ client: clients.s3, bucket: env.RESULTS_BUCKET, prefix: `${env.RESULTS_PREFIX}${env.WORK_PREFIX}${runId}/` }),
+        journal: objectStoreJournal(results, journalKey),
+        deadlineAt,
+        maxConcurrentQueries: env.MAX_CONCURRENT_QUERIES,
+        log: log.child({ run_id: runId }),
+      });
+    },
+  };
+}
