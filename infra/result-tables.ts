@@ -1,7 +1,7 @@
 import * as glue from 'aws-cdk-lib/aws-glue';
 import type * as s3 from 'aws-cdk-lib/aws-s3';
 import { Construct } from 'constructs';
-import { OUTPUT_TABLES, RUN_PARTITION_KEY, type OutputTableName } from '../shared/contracts/output-tables.ts';
+import { OUTPUT_TABLES, RUN_PARTITION_KEY, outputTableFolder, type OutputTableName } from '../shared/contracts/output-tables.ts';
 import { DATA_FORMATS, glueColumn } from './glue-formats.ts';
 
 export interface ResultTablesProps {
@@ -12,7 +12,8 @@ export interface ResultTablesProps {
 }
 
 /**
- * One Glue table per output table (OUTPUT_TABLES) over `<resultsPrefix>runs/<run>/<table>/`, so analysts and BI
+ * One Glue table per output table (OUTPUT_TABLES) over `<resultsPrefix>runs/<run>/<table>/` (JSON Lines tables:
+ * `runs/<run>/tables/<table>/`, so they never read the persona files in `runs/<run>/personas/`), so analysts and BI
  * tools query published runs with SQL and no crawler. The run partition is projected as `injected`: run ids are
  * not enumerable (they carry a timestamp and a hash), so Athena takes the run from the query's WHERE clause and
  * never lists every run — which also means a query must name the run (latest.json says which is current).
@@ -36,7 +37,7 @@ export class ResultTables extends Construct {
         partitionKeys: [glueColumn(RUN_PARTITION_KEY, 'string', 'run id (the runs/<run_id>/ folder)')],
         partitionProjection: { [RUN_PARTITION_KEY]: glue.PartitionProjectionConfiguration.injected() },
         parameters: {
-          'storage.location.template': `s3://${props.bucket.bucketName}/${runsPrefix}\${${RUN_PARTITION_KEY}}/${table.name}/`,
+          'storage.location.template': `s3://${props.bucket.bucketName}/${runsPrefix}\${${RUN_PARTITION_KEY}}/${outputTableFolder(table)}`,
         },
         dataFormat: DATA_FORMATS[table.format],
         // Results are SSE-S3 encrypted by the bucket; `true` would tell Athena to expect client-side encryption.

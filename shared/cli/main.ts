@@ -166,16 +166,24 @@ function renderSummary(result: RefreshResult, outDir: string, seconds: number): 
     lines.push(`  ${table.padEnd(10)} ${fmt(t.rows_read).padStart(10)} ${fmt(t.rows_accepted).padStart(11)} ${fmt(t.rows_rejected).padStart(10)}${reasons ? `  (${reasons})` : ''}`);
   }
   lines.push('', `Customers ${fmt(q.coverage.customers)}, coverage ${pct(q.coverage.share)}, RFM ${q.rfm.status} (${q.rfm.bins} bins, ${fmt(q.rfm.buyers)} buyers)`);
-  for (const kind of ['rfm', 'lifecycle', 'rule'] as const) {
-    lines.push('', `${kind === 'rfm' ? 'RFM segments' : kind === 'lifecycle' ? 'Lifecycle stages' : 'Rule segments'}${' '.repeat(12)}customers   share   revenue share`);
-    for (const s of result.segments.segments.filter((x) => x.kind === kind)) {
-      lines.push(`  ${s.name.padEnd(26)} ${fmt(s.size).padStart(9)} ${pct(s.share).padStart(7)} ${pct(s.revenue_share).padStart(9)}`);
+  const headings = { rfm: 'RFM segments', lifecycle: 'Lifecycle stages', rule: 'Rule segments', discovered: 'Discovered segments' } as const;
+  for (const [kind, heading] of Object.entries(headings)) {
+    const rows = result.segments.segments.filter((x) => x.kind === kind);
+    if (rows.length === 0) continue;
+    lines.push('', `${heading.padEnd(26)}  customers   share   revenue share`);
+    for (const s of rows) {
+      lines.push(`  ${s.name.slice(0, 48).padEnd(48)} ${fmt(s.size).padStart(9)} ${pct(s.share).padStart(7)} ${pct(s.revenue_share).padStart(9)}`);
     }
   }
+  const personas = result.personas;
+  lines.push(
+    '',
+    `Personas ${fmt(personas.personas.length)} in ${personas.languages.join(', ')}${personas.suppressed.length > 0 ? `; ${fmt(personas.suppressed.length)} segments without one (smaller than ${fmt(personas.min_segment_size)} customers)` : ''}`,
+  );
   for (const warning of q.warnings) lines.push(`warning: ${warning}`);
   const root = path.resolve(outDir);
   lines.push('', `Results in ${path.join(root, result.prefix)}`);
-  lines.push(`  customer_segments/ (Parquet), segments.json, personas.json, quality.json, manifest.json`);
+  lines.push(`  customer_segments/ (Parquet), segments.json, personas.json, personas/<segment>.<lang>.json|.md, quality.json, manifest.json`);
   lines.push(`  ${path.join(root, 'latest.json')} → ${result.runId}`, '');
   return `${lines.join('\n')}\n`;
 }

@@ -2,6 +2,7 @@ import { createHash } from 'node:crypto';
 import * as z from 'zod';
 import { ConfigError } from '../errors.ts';
 import { FEATURES, LIFECYCLE_STAGES, RFM_SEGMENT_IDS, isFeatureName, type FeatureSpec } from './features.ts';
+import { PERSONA_LANGUAGES, PersonaLanguage } from './outputs.ts';
 
 /**
  * `segments.config.json`: thresholds and rule segments. Parsed once, before any query runs; every problem is
@@ -131,6 +132,22 @@ export const SegmentsConfig = z
       })
       .optional()
       .describe('convert order amounts to one reporting currency before summing; rows in other currencies are quarantined'),
+    personas: z
+      .strictObject({
+        languages: z
+          .array(PersonaLanguage)
+          .min(1)
+          .refine((l) => new Set(l).size === l.length, 'each language once')
+          .default([...PERSONA_LANGUAGES])
+          .describe('persona languages; personas.json holds the first, every one gets personas/<segment>.<lang>.json and .md'),
+        minSegmentSize: z
+          .number()
+          .int()
+          .min(1)
+          .default(50)
+          .describe('segments smaller than this get no persona; distribution values held by fewer customers are folded into other'),
+      })
+      .prefault({}),
     segments: z.array(RuleSegment).max(200).default([]),
   })
   .superRefine((config, ctx) => {

@@ -1,7 +1,7 @@
 import type { Persona, PersonasDocument, SegmentsDocument, ValueCount } from './outputs.ts';
 
 /**
- * The outputs as tables for BI tools. Each run writes them under `runs/<run_id>/<table>/`; the CDK stack declares
+ * The outputs as tables for BI tools. Each run writes them under `runs/<run_id>/` + outputTableFolder(table); the CDK stack declares
  * one Glue table per entry with these columns and a `run` partition projected onto the run folders, so Athena,
  * QuickSight or Tableau read them without crawlers. The column lists here are the only definition: the writer
  * below and the Glue tables are both derived from them.
@@ -24,7 +24,7 @@ export const OUTPUT_TABLES = {
   customer_segments: {
     name: 'customer_segments',
     format: 'parquet',
-    description: 'One row per customer and run: RFM figures and scores, RFM segment, lifecycle stage, rule segments',
+    description: 'One row per customer and run: RFM figures and scores, RFM segment, lifecycle stage, rule segments, discovered segment',
     columns: [
       { name: 'customer_id', type: 'string' },
       { name: 'recency_days', type: 'int', comment: 'days from the last purchase order to the as-of date; null without one' },
@@ -36,6 +36,7 @@ export const OUTPUT_TABLES = {
       { name: 'rfm_segment', type: 'string' },
       { name: 'lifecycle_stage', type: 'string' },
       { name: 'segments', type: 'array<string>', comment: 'ids of the rule segments the customer belongs to' },
+      { name: 'discovered_segment', type: 'string', comment: 'discovered persona segment (nearest k-means centre), e.g. discovered_1; null when discovery was skipped' },
       { name: 'as_of_date', type: 'date' },
       { name: 'run_id', type: 'string' },
       { name: 'config_hash', type: 'string' },
@@ -129,15 +130,23 @@ export function personaRows(doc: PersonasDocument): Record<string, unknown>[] {
   return doc.personas.map((p: Persona) => ({
     run_id: doc.provenance.run_id,
     as_of_date: doc.provenance.as_of,
-    segment_id: p.segment_id,
-    segment_kind: p.segment_kind,
-    segment_name: p.segment_name,
-    name: p.name,
-    description: p.description,
-    size: p.size,
-    share: p.share,
+    segment_id: p.segment.id,
+    segment_kind: p.segment.kind,
+    segment_name: p.segment.name,
+    name: p.identity.name,
+    description: p.identity.story.text,
+    size: p.segment.size,
+    share: p.segment.share,
     persona: JSON.stringify(p),
   }));
+}
+
+/**
+ * Folder of an output table inside `runs/<run_id>/`: the JSON Lines tables live under `tables/`, apart from the
+ * run's JSON documents (e.g. `personas/` holds one file per persona and language, which a Glue table must not read).
+ */
+export function outputTableFolder(table: Pick<OutputTable, 'name' | 'format'>): string {
+  return table.format === 'jsonl' ? `tables/${table.name}/` : `${table.name}/`;
 }
 
 /** JSON Lines as the OpenX SerDe reads them: one object per line, keys in column order. */

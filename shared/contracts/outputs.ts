@@ -6,7 +6,7 @@ import { REJECT_REASONS, TABLE_NAMES } from './lake.ts';
  * are published as JSON Schema (`npm run schemas`) for the dashboard, BI users and marketers' tools.
  * `schema_version` changes when a field changes meaning or disappears.
  */
-export const OUTPUT_SCHEMA_VERSION = 1;
+export const OUTPUT_SCHEMA_VERSION = 2;
 
 export const Provenance = z.object({
   schema_version: z.literal(OUTPUT_SCHEMA_VERSION),
@@ -24,7 +24,7 @@ export type Provenance = z.infer<typeof Provenance>;
 const ValueCount = z.object({ value: z.string().nullable(), customers: z.number().int(), share: z.number() });
 export type ValueCount = z.infer<typeof ValueCount>;
 
-export const SegmentKind = z.enum(['all', 'rfm', 'lifecycle', 'rule']);
+export const SegmentKind = z.enum(['all', 'rfm', 'lifecycle', 'rule', 'discovered']);
 export type SegmentKind = z.infer<typeof SegmentKind>;
 
 export const CutPoint = z.object({
@@ -70,62 +70,212 @@ export const SegmentSummary = z.object({
 });
 export type SegmentSummary = z.infer<typeof SegmentSummary>;
 
+/** Persona discovery (shared/discovery/): k-means on standardised features of a sample, k by silhouette. */
+export const DiscoverySummary = z.object({
+  status: z.enum(['ok', 'skipped']),
+  reason: z.string().optional(),
+  method: z.string(),
+  criterion: z.string().describe('how k was chosen'),
+  k: z.number().int().nullable(),
+  k_range: z.tuple([z.number().int(), z.number().int()]),
+  customers: z.number().int().describe('customers the statistics cover (all of them)'),
+  sample_size: z.number().int().describe('customers the k-means was fitted on'),
+  silhouette_sample_size: z.number().int(),
+  seed: z.number().int(),
+  restarts: z.number().int(),
+  features: z.array(z.object({ id: z.string(), description: z.string(), mean: z.number(), stddev: z.number() })),
+  candidates: z.array(z.object({ k: z.number().int(), silhouette: z.number(), inertia: z.number() })).describe('the criterion per candidate k'),
+  clusters: z.array(
+    z.object({
+      segment_id: z.string(),
+      name: z.string(),
+      sample_customers: z.number().int(),
+      centre: z.record(z.string(), z.number()).describe('the centre in the features’ own units'),
+      centre_z: z.record(z.string(), z.number()).describe('the centre in standard deviations from the mean'),
+    }),
+  ),
+});
+export type DiscoverySummary = z.infer<typeof DiscoverySummary>;
+
 export const SegmentsDocument = z.object({
   provenance: Provenance,
   customers: z.number().int(),
   revenue: z.number(),
   rfm: RfmSummary,
   segments: z.array(SegmentSummary),
+  discovery: DiscoverySummary.optional().describe('how the discovered segments (kind "discovered") were found'),
 });
 export type SegmentsDocument = z.infer<typeof SegmentsDocument>;
 
-const Distribution = z.object({
-  dominant: z.string().nullable(),
-  dominant_share: z.number().nullable(),
-  known_share: z.number().describe('share of the segment for which this attribute is known'),
-  values: z.array(ValueCount),
+
+export const PERSONA_LANGUAGES = ['en', 'de', 'ko', 'ja', 'nb'] as const;
+export const PersonaLanguage = z.enum(PERSONA_LANGUAGES);
+export type PersonaLanguage = z.infer<typeof PersonaLanguage>;
+
+export const PERSONA_CHANNELS = ['email', 'sms', 'push', 'social', 'web', 'app', 'store'] as const;
+export const ARCHETYPES = [
+  'browser',
+  'lapsed',
+  'loyal_regular',
+  'newcomer',
+  'holiday_shopper',
+  'returner',
+  'big_spender',
+  'bargain_hunter',
+  'mobile_native',
+  'occasional',
+] as const;
+export const INNOVATION_TYPES = ['innovator', 'early_adopter', 'early_majority', 'late_majority', 'laggard'] as const;
+
+/** The figure behind a statement: the segment's value, all customers' value and the rule's threshold. */
+export const Evidence = z.object({
+  metric: z.string().describe('figure name (a segments.json field, a summary ratio or `<dimension>=<value>`)'),
+  value: z.number().nullable(),
+  baseline: z.number().nullable().optional().describe('the same figure for all customers'),
+  threshold: z.number().optional().describe('the rule’s threshold the value was compared with'),
 });
-export type Distribution = z.infer<typeof Distribution>;
+export type Evidence = z.infer<typeof Evidence>;
+
+/** A rendered statement with a stable code (language-neutral) and the figures it rests on. */
+export const PersonaStatement = z.object({ code: z.string(), text: z.string(), evidence: z.array(Evidence) });
+export type PersonaStatement = z.infer<typeof PersonaStatement>;
+
+const PersonaValue = z.object({
+  value: z.string(),
+  label: z.string().describe('the value in the persona’s language (free-text data values stay as in the data)'),
+  customers: z.number().int(),
+  share: z.number().describe('share of the segment'),
+  baseline_share: z.number().nullable().describe('share of all customers'),
+  lift: z.number().nullable().describe('share / baseline_share'),
+});
+
+export const PersonaDistribution = z.object({
+  dominant: z.string().nullable(),
+  dominant_label: z.string().nullable(),
+  dominant_share: z.number().nullable().describe('share of the customers with a known value'),
+  known_share: z.number().describe('coverage: share of the segment for which this attribute is known'),
+  values: z.array(PersonaValue).describe('values held by at least personas.minSegmentSize customers, most first'),
+  other: z
+    .object({
+      customers: z.number().int().describe('customers holding one of the folded values (tag lists: tag mentions)'),
+      share: z.number().nullable().describe('customers / segment size; null for tag lists, where one customer holds several tags'),
+      values: z.number().int(),
+    })
+    .describe('known values held by fewer than personas.minSegmentSize customers, folded together (privacy)'),
+});
+export type PersonaDistribution = z.infer<typeof PersonaDistribution>;
 
 export const ChannelPreference = z.object({
-  channel: z.enum(['email', 'sms', 'push', 'social', 'web', 'app', 'store']),
-  score: z.number().describe('0–1: reachability (consent) × engagement, see README'),
+  channel: z.enum(PERSONA_CHANNELS),
+  label: z.string(),
+  rank: z.number().int().min(1),
+  score: z.number().describe('0–1: reachable share × engagement, see README'),
   reachable_share: z.number(),
-  evidence: z.string(),
+  engagement: z.number(),
+  text: z.string(),
+  evidence: z.array(Evidence),
 });
 
 export const Persona = z.object({
-  segment_id: z.string(),
-  segment_kind: SegmentKind,
-  segment_name: z.string(),
-  name: z.string(),
-  description: z.string(),
-  size: z.number().int(),
-  share: z.number(),
-  key_figures: z.object({
+  language: PersonaLanguage,
+  run_id: z.string(),
+  as_of: z.string(),
+  segment: z.object({
+    id: z.string(),
+    kind: SegmentKind,
+    name: z.string(),
+    size: z.number().int(),
+    share: z.number(),
     revenue_share: z.number(),
-    avg_order_value: z.number().nullable(),
-    avg_frequency: z.number().nullable(),
-    median_recency_days: z.number().nullable(),
-    buyers_share: z.number(),
-    conversion_rate: z.number().nullable(),
-    avg_age: z.number().nullable(),
+  }),
+  identity: z.object({
+    name: z.string().describe('alliterative, deterministic from the archetype and the segment id'),
+    archetype: z.object({ code: z.enum(ARCHETYPES), label: z.string() }),
+    story: PersonaStatement,
   }),
   demographics: z.object({
-    age_band: Distribution,
-    gender: Distribution,
-    income_band: Distribution,
-    education: Distribution,
-    country: Distribution,
+    avg_age: z.number().nullable(),
+    age_band: PersonaDistribution,
+    gender: PersonaDistribution,
+    income_band: PersonaDistribution,
+    education: PersonaDistribution,
+    marital_status: PersonaDistribution,
+    occupation: PersonaDistribution,
   }),
-  top_interests: z.array(ValueCount),
-  top_categories: z.array(ValueCount),
-  devices: z.array(ValueCount),
+  geography: z.object({ country: PersonaDistribution, region: PersonaDistribution }),
+  psychographics: z.object({ interests: PersonaDistribution, lifestyle: PersonaDistribution }),
+  behaviour: z.object({
+    median_recency_days: z.number().nullable(),
+    avg_recency_days: z.number().nullable(),
+    avg_frequency: z.number().nullable(),
+    avg_monetary: z.number().nullable(),
+    avg_order_value: z.number().nullable(),
+    buyers_share: z.number(),
+    browsers_share: z.number(),
+    conversion_rate: z.number().nullable(),
+    cart_abandonment_rate: z.number().nullable(),
+    return_rate: z.number().nullable(),
+    occasions: z.object({
+      christmas_share: z.number().nullable().describe('share of purchase orders placed 20 Nov – 24 Dec'),
+      halloween_share: z.number().nullable().describe('share of purchase orders placed 15 – 31 Oct'),
+    }),
+    top_categories: PersonaDistribution,
+    order_channels: PersonaDistribution,
+  }),
+  technographics: z.object({
+    device: PersonaDistribution,
+    os: PersonaDistribution,
+    browser: PersonaDistribution,
+    app_share: z.number().nullable(),
+    mobile_share: z.number().nullable(),
+    engagement_per_customer: z.object({
+      email_opens: z.number(),
+      email_clicks: z.number(),
+      push_opens: z.number(),
+      sms_clicks: z.number(),
+      social_clicks: z.number(),
+      app_opens: z.number(),
+    }),
+    innovation: z.object({
+      type: z.enum(INNOVATION_TYPES).nullable(),
+      label: z.string().nullable(),
+      score: z.number().nullable().describe('mean standardized difference of the innovation signals from all customers'),
+      text: z.string(),
+      evidence: z.array(Evidence),
+    }),
+  }),
   preferred_channels: z.array(ChannelPreference),
+  goals: z.array(PersonaStatement),
+  pain_points: z.array(PersonaStatement),
+  motivations: z.array(PersonaStatement),
+  user_stories: z.array(PersonaStatement),
+  next_actions: z.array(PersonaStatement),
+  distinguishing_traits: z.array(
+    PersonaStatement.extend({
+      feature: z.string(),
+      standardized_difference: z.number().describe('(segment − all customers) / per-customer standard deviation'),
+    }),
+  ),
+  coverage: z.record(z.string(), z.number()).describe('share of the segment with a known value, per attribute'),
 });
 export type Persona = z.infer<typeof Persona>;
 
-export const PersonasDocument = z.object({ provenance: Provenance, personas: z.array(Persona) });
+export const SuppressedPersona = z.object({
+  segment_id: z.string(),
+  segment_kind: SegmentKind,
+  size: z.number().int(),
+  reason: z.enum(['empty', 'below_min_segment_size']),
+});
+export type SuppressedPersona = z.infer<typeof SuppressedPersona>;
+
+export const PersonasDocument = z.object({
+  provenance: Provenance,
+  language: PersonaLanguage.describe('language of the personas below: the first of personas.languages'),
+  languages: z.array(PersonaLanguage).describe('languages written as runs/<run_id>/personas/<segment>.<lang>.json and .md'),
+  min_segment_size: z.number().int(),
+  personas: z.array(Persona),
+  suppressed: z.array(SuppressedPersona).describe('segments without a persona: smaller than personas.minSegmentSize'),
+});
 export type PersonasDocument = z.infer<typeof PersonasDocument>;
 
 export const TableQuality = z.object({
@@ -186,6 +336,7 @@ export type LatestPointer = z.infer<typeof LatestPointer>;
 export const OUTPUT_SCHEMAS = {
   segments: SegmentsDocument,
   personas: PersonasDocument,
+  persona: Persona,
   quality: QualityDocument,
   manifest: ManifestDocument,
   latest: LatestPointer,

@@ -1,151 +1,184 @@
-import type { Distribution, Persona, SegmentSummary } from '../contracts/outputs.ts';
+import type { Persona, PersonaLanguage, SegmentSummary, SuppressedPersona } from '../contracts/outputs.ts';
 import type { Row } from '../engines/query-engine.ts';
-import { round, segmentKey, share, topValues, type DistributionIndex } from '../segments/summarize.ts';
+import { segmentKey, type DistributionIndex } from '../segments/summarize.ts';
+import { channelPreferences } from './channels.ts';
+import { MESSAGES } from './i18n/index.ts';
+import { innovationOf } from './innovation.ts';
+import { segmentMetrics, type SegmentMetrics } from './metrics.ts';
+import { personaNames } from './names.ts';
+import { suppression } from './privacy.ts';
+import { renderPersona, type NeutralPersona } from './render.ts';
+import { archetypeOf, ruleStatements, THRESHOLDS, type NeutralStatement, type RuleInput } from './rules.ts';
+import { ALL_KEY, distinctOrdered, distinguishingTraits, distributionOf, type NeutralDistribution } from './traits.ts';
 
 /**
- * First personas: one per non-empty segment, built only from the run's figures. Every sentence of the
- * description is generated from a number in the same persona, so nothing is invented.
+ * Personas: one per segment with at least `minSegmentSize` customers, built only from the run's segment aggregates
+ * (never from customer rows). First the language-neutral facts (figures, codes, evidence), then one rendering per
+ * language. Pure: data in, data out.
  */
-
-const FIRST_NAMES: Record<string, string> = {
-  champions: 'Champion Charlotte',
-  loyal: 'Loyal Lars',
-  potential_loyalist: 'Promising Paula',
-  new_customers: 'Newcomer Nina',
-  promising: 'Prospect Pete',
-  need_attention: 'Needful Nora',
-  about_to_sleep: 'Sleepy Sam',
-  at_risk: 'Risky Rita',
-  cant_lose_them: 'Cherished Chris',
-  hibernating: 'Hibernating Hanna',
-  lost: 'Lost Leo',
-  no_purchase: 'Browsing Ben',
-  prospect: 'Prospect Priya',
-  new: 'Novice Noah',
-  active: 'Active Anna',
-  lapsing: 'Lapsing Linda',
-  churned: 'Churned Charlie',
-};
-
-/** Rule segments get an alliterative name from the segment's own name: "Email Engaged" → "Emma of Email Engaged". */
-const NAMES_BY_LETTER: Record<string, string> = {
-  a: 'Alex', b: 'Bea', c: 'Cleo', d: 'Dana', e: 'Emma', f: 'Finn', g: 'Greta', h: 'Hugo', i: 'Ida', j: 'Jonas',
-  k: 'Kim', l: 'Lena', m: 'Maria', n: 'Nils', o: 'Olivia', p: 'Pia', q: 'Quinn', r: 'Rosa', s: 'Sofia', t: 'Tom',
-  u: 'Uma', v: 'Vera', w: 'Walt', x: 'Xenia', y: 'Yuki', z: 'Zoe',
-};
-
-export function personaName(segment: Pick<SegmentSummary, 'id' | 'name'>): string {
-  const known = FIRST_NAMES[segment.id];
-  if (known) return known;
-  const word = segment.name.trim().split(/\s+/)[0] ?? segment.id;
-  const first = NAMES_BY_LETTER[word[0]?.toLowerCase() ?? ''] ?? 'Alex';
-  return `${word.charAt(0).toUpperCase()}${word.slice(1)} ${first}`;
+export interface PersonaOptions {
+  runId: string;
+  asOf: string;
+  languages: readonly PersonaLanguage[];
+  minSegmentSize: number;
+  /** ISO 4217 code of the amounts (the reporting currency), for currency formatting; plain numbers without. */
+  currency?: string;
 }
 
-function distribution(index: DistributionIndex, key: string, dimension: string, size: number): Distribution {
-  const all = index.get(key)?.get(dimension) ?? [];
-  const known = all.filter((v) => v.value !== null).reduce((sum, v) => sum + v.customers, 0);
-  const values = topValues(index, key, dimension, size, 10);
-  const top = values[0];
-  return {
-    dominant: top?.value ?? null,
-    dominant_share: top ? share(top.customers, Math.max(known, 1)) : null,
-    known_share: share(known, size),
-    values,
-  };
+export interface PersonaSet {
+  byLanguage: Partial<Record<PersonaLanguage, Persona[]>>;
+  suppressed: SuppressedPersona[];
+  neutral: NeutralPersona[];
 }
 
-interface ChannelSignal {
-  channel: Persona['preferred_channels'][number]['channel'];
-  reachable: number;
-  engagement: number;
-  evidence: string;
-}
-
-/**
- * Channel ranking: score = reachable share × engagement, each 0–1. Reachability is consent where consent
- * exists (email, SMS, push) and use elsewhere; engagement is interactions per customer, capped at 1.
- */
-function channelPreferences(summary: SegmentSummary, row: Row): Persona['preferred_channels'] {
-  const size = Math.max(summary.size, 1);
-  const n = (k: string) => Number(row[k] ?? 0);
-  const perCustomer = (k: string) => Math.min(1, n(k) / size);
-  const signals: ChannelSignal[] = [
-    { channel: 'email', reachable: n('email_opt_in') / size, engagement: perCustomer('email_opens'), evidence: `${n('email_opt_in')} opted in, ${n('email_opens')} opens` },
-    { channel: 'sms', reachable: n('sms_opt_in') / size, engagement: perCustomer('sms_clicks'), evidence: `${n('sms_opt_in')} opted in, ${n('sms_clicks')} clicks` },
-    { channel: 'push', reachable: n('push_opt_in') / size, engagement: perCustomer('push_opens'), evidence: `${n('push_opt_in')} opted in, ${n('push_opens')} opens` },
-    { channel: 'social', reachable: n('with_events') / size, engagement: perCustomer('social_clicks'), evidence: `${n('social_clicks')} social clicks` },
-    { channel: 'app', reachable: n('with_events') / size, engagement: Math.min(1, Number(row.avg_app_share ?? 0)), evidence: `${round(Number(row.avg_app_share ?? 0) * 100, 1)}% of events in the app` },
-    { channel: 'web', reachable: n('with_events') / size, engagement: Math.min(1, 1 - Number(row.avg_app_share ?? 1)), evidence: `${n('events')} events, ${round((1 - Number(row.avg_app_share ?? 1)) * 100, 1)}% outside the app` },
-  ];
-  return signals
-    .map((s) => ({
-      channel: s.channel,
-      score: round(s.reachable * s.engagement),
-      reachable_share: round(s.reachable),
-      evidence: s.evidence,
-    }))
-    .sort((a, b) => b.score - a.score || a.channel.localeCompare(b.channel));
-}
-
-const pct = (v: number | null) => (v === null ? 'n/a' : `${Math.round(v * 100)}%`);
-
-function describe(s: SegmentSummary, demographics: Persona['demographics'], interests: Persona['top_interests']): string {
-  const parts = [`${pct(s.share)} of customers, ${pct(s.revenue_share)} of revenue.`];
-  if (s.avg_frequency !== null && s.buyers_share > 0) {
-    parts.push(
-      `Buys ${s.avg_frequency.toFixed(1)} times on average${s.avg_order_value !== null ? ` for ${s.avg_order_value.toFixed(2)} per order` : ''}${s.median_recency_days !== null ? `, last about ${s.median_recency_days} days ago` : ''}.`,
-    );
-  } else {
-    parts.push(`${pct(s.browsers_share)} browse without buying.`);
-  }
-  const age = demographics.age_band;
-  if (age.dominant && age.known_share >= 0.3) parts.push(`Most often aged ${age.dominant.replace('_plus', '+').replace('_', '–')} (${pct(age.dominant_share)} of known ages).`);
-  if (interests[0]) parts.push(`Top interest: ${interests[0].value} (${pct(interests[0].share)}).`);
-  return parts.join(' ');
-}
+const DIMENSIONS = [
+  'age_band', 'gender', 'income_band', 'education', 'marital_status', 'occupation', 'country', 'region',
+  'interests', 'lifestyle', 'top_category', 'top_order_channel', 'top_device', 'top_os', 'top_browser',
+] as const;
+const COVERAGE_DIMENSIONS = ['age_band', 'gender', 'income_band', 'education', 'marital_status', 'occupation', 'country', 'region', 'interests', 'lifestyle', 'top_device'] as const;
 
 export function buildPersonas(input: {
   segments: readonly SegmentSummary[];
   summaryRows: readonly Row[];
   distributions: DistributionIndex;
-}): Persona[] {
+  options: PersonaOptions;
+}): PersonaSet {
+  const { options } = input;
   const rows = new Map(input.summaryRows.map((r) => [segmentKey(String(r.kind), String(r.segment_id)), r]));
-  return input.segments
-    .filter((s) => s.kind !== 'all' && s.size > 0)
-    .map((s) => {
-      const key = segmentKey(s.kind, s.id);
-      const row = rows.get(key) ?? {};
-      const demographics = {
-        age_band: distribution(input.distributions, key, 'age_band', s.size),
-        gender: distribution(input.distributions, key, 'gender', s.size),
-        income_band: distribution(input.distributions, key, 'income_band', s.size),
-        education: distribution(input.distributions, key, 'education', s.size),
-        country: distribution(input.distributions, key, 'country', s.size),
-      };
-      const topInterests = topValues(input.distributions, key, 'interests', s.size);
-      return {
-        segment_id: s.id,
-        segment_kind: s.kind,
-        segment_name: s.name,
-        name: personaName(s),
-        description: describe(s, demographics, topInterests),
-        size: s.size,
-        share: s.share,
-        key_figures: {
-          revenue_share: s.revenue_share,
-          avg_order_value: s.avg_order_value,
-          avg_frequency: s.avg_frequency,
-          median_recency_days: s.median_recency_days,
-          buyers_share: s.buyers_share,
-          conversion_rate: s.conversion_rate,
-          avg_age: row.avg_age === null || row.avg_age === undefined ? null : round(Number(row.avg_age), 1),
-        },
-        demographics,
-        top_interests: topInterests,
-        top_categories: s.top_categories,
-        devices: s.top_devices,
-        preferred_channels: channelPreferences(s, row),
-      };
+  const allSummary = input.segments.find((s) => s.kind === 'all');
+  const baseline: SegmentMetrics | null = allSummary ? segmentMetrics(allSummary, rows.get(ALL_KEY) ?? {}) : null;
+  const suppressed: SuppressedPersona[] = [];
+  const neutral: NeutralPersona[] = [];
+  for (const segment of input.segments) {
+    if (segment.kind === 'all') continue;
+    const hidden = suppression(segment, options.minSegmentSize);
+    if (hidden) {
+      suppressed.push(hidden);
+      continue;
+    }
+    const row = rows.get(segmentKey(segment.kind, segment.id)) ?? {};
+    neutral.push(neutralPersona(segment, row, baseline, input.distributions, options.minSegmentSize));
+  }
+
+  const byLanguage: PersonaSet['byLanguage'] = {};
+  for (const language of distinctOrdered(options.languages)) {
+    const messages = MESSAGES[language];
+    const names = personaNames(neutral.map((p) => ({ segmentId: p.segment.id, archetype: p.archetype })), messages, MESSAGES.en);
+    byLanguage[language] = neutral.map((p, i) =>
+      renderPersona(p, { language, messages, name: names[i]!, runId: options.runId, asOf: options.asOf, ...(options.currency ? { currency: options.currency } : {}) }),
+    );
+  }
+  return { byLanguage, suppressed, neutral };
+}
+
+export function neutralPersona(
+  segment: SegmentSummary,
+  row: Row,
+  baselineMetrics: SegmentMetrics | null,
+  index: DistributionIndex,
+  minSize: number,
+): NeutralPersona {
+  const m = segmentMetrics(segment, row);
+  const all = baselineMetrics ?? m;
+  const ctx = { index, key: segmentKey(segment.kind, segment.id), size: segment.size, allSize: all.size, minSize };
+  const known: Partial<Record<string, number>> = { interests: Number(row.with_interests ?? 0), lifestyle: Number(row.with_lifestyle ?? 0) };
+  const distributions: Record<string, NeutralDistribution> = Object.fromEntries(
+    DIMENSIONS.map((d) => [d, distributionOf(ctx, d, 10, known[d])]),
+  );
+  const innovation = innovationOf(m, all);
+  const channels = channelPreferences(m, all, distributions.top_order_channel!);
+  const ruleInput: RuleInput = { m, all, distributions, channels, innovation };
+  const archetype = archetypeOf(ruleInput);
+  const coverage: Record<string, number> = Object.fromEntries(COVERAGE_DIMENSIONS.map((d) => [d, distributions[d]!.known_share]));
+  coverage.events = m.events_share;
+  coverage.profile = m.profile_share;
+  return {
+    segment,
+    metrics: m,
+    archetype: archetype.code,
+    distributions,
+    innovation,
+    channels,
+    rules: ruleStatements(ruleInput),
+    traits: distinguishingTraits(m, all, distributions),
+    story: storyOf(segment, m, all, distributions, channels, innovation, archetype.evidence),
+    coverage,
+  };
+}
+
+/** The one-paragraph story: sentences chosen by the data, each with its figures. */
+function storyOf(
+  segment: SegmentSummary,
+  m: SegmentMetrics,
+  all: SegmentMetrics,
+  d: Readonly<Record<string, NeutralDistribution>>,
+  channels: NeutralPersona['channels'],
+  innovation: NeutralPersona['innovation'],
+  archetypeEvidence: NeutralStatement['evidence'],
+): NeutralStatement[] {
+  const out: NeutralStatement[] = [
+    {
+      code: 'intro',
+      key: 'story_intro',
+      params: { name: { persona_name: true }, segment: { segment_name: true }, size: { int: segment.size }, share: { pct: segment.share }, revenue_share: { pct: segment.revenue_share } },
+      evidence: [{ metric: 'size', value: segment.size }, { metric: 'share', value: segment.share }, { metric: 'revenue_share', value: segment.revenue_share }, ...archetypeEvidence],
+    },
+  ];
+  if (m.buyers_share >= 0.5 && m.avg_frequency !== null && m.avg_order_value !== null && m.median_recency_days !== null) {
+    out.push({
+      code: 'buyer',
+      key: 'story_buyer',
+      params: { frequency: { num: m.avg_frequency }, aov: { money: m.avg_order_value }, recency: { int: m.median_recency_days } },
+      evidence: [
+        { metric: 'avg_frequency', value: m.avg_frequency, baseline: all.avg_frequency },
+        { metric: 'avg_order_value', value: m.avg_order_value, baseline: all.avg_order_value },
+        { metric: 'median_recency_days', value: m.median_recency_days, baseline: all.median_recency_days },
+      ],
     });
+  } else {
+    out.push({
+      code: 'browser',
+      key: 'story_browser',
+      params: { browsers: { pct: m.browsers_share }, conversion: { pct: m.conversion_rate } },
+      evidence: [
+        { metric: 'browsers_share', value: m.browsers_share, baseline: all.browsers_share },
+        { metric: 'conversion_rate', value: m.conversion_rate, baseline: all.conversion_rate },
+      ],
+    });
+  }
+  const age = d.age_band!;
+  if (age.dominant !== null && age.known_share >= 0.3) {
+    out.push({
+      code: 'age',
+      key: 'story_age',
+      params: { age: { label: { dimension: 'age_band', value: age.dominant } }, age_share: { pct: age.dominant_share } },
+      evidence: [{ metric: `age_band=${age.dominant}`, value: age.dominant_share, baseline: age.values[0]?.baseline_share ?? null }, { metric: 'age_known_share', value: age.known_share }],
+    });
+  }
+  const country = d.country!;
+  if (country.dominant !== null && country.known_share >= 0.3) {
+    out.push({
+      code: 'country',
+      key: 'story_country',
+      params: { country: { label: { dimension: 'country', value: country.dominant } }, country_share: { pct: country.dominant_share } },
+      evidence: [{ metric: `country=${country.dominant}`, value: country.dominant_share, baseline: country.values[0]?.baseline_share ?? null }],
+    });
+  }
+  const interest = [...d.interests!.values].filter((v) => v.lift !== null && v.lift >= THRESHOLDS.interestLift).sort((a, b) => (b.lift ?? 0) - (a.lift ?? 0) || a.value.localeCompare(b.value))[0];
+  if (interest) {
+    out.push({
+      code: 'interest',
+      key: 'story_interest',
+      params: { interest: { label: { dimension: 'interests', value: interest.value } }, lift: { times: interest.lift } },
+      evidence: [{ metric: `interests=${interest.value}`, value: interest.share, baseline: interest.baseline_share, threshold: THRESHOLDS.interestLift }],
+    });
+  }
+  const best = channels[0];
+  if (best && best.score > 0) {
+    out.push({ code: 'channel', key: 'story_channel', params: { channel: { channel: best.channel } }, evidence: [{ metric: `channel_score=${best.channel}`, value: best.score }] });
+  }
+  if (innovation.type !== null) {
+    out.push({ code: 'innovation', key: 'story_innovation', params: { innovation: { innovation: innovation.type } }, evidence: [{ metric: 'innovation_score', value: innovation.score }] });
+  }
+  return out;
 }

@@ -1,6 +1,6 @@
 import { createHash, randomBytes } from 'node:crypto';
 import { configHash, type SegmentsConfig } from '../contracts/config.ts';
-import { OUTPUT_TABLES, personaRows, segmentSummaryRows, toJsonLines } from '../contracts/output-tables.ts';
+import { OUTPUT_TABLES, outputTableFolder, personaRows, segmentSummaryRows, toJsonLines } from '../contracts/output-tables.ts';
 import { TABLE_NAMES, type RejectReason, type TableName } from '../contracts/lake.ts';
 import {
   LatestPointer,
@@ -14,10 +14,12 @@ import {
   type TableQuality,
 } from '../contracts/outputs.ts';
 import type { InputTable, MalformedLines, QueryEngine, Row } from '../engines/query-engine.ts';
+import { runDiscovery, discoverySummary } from '../discovery/discover.ts';
 import { ConfigError, PublishError, QualityGateError, describeError } from '../errors.ts';
 import type { Logger } from '../logging.ts';
 import { buildPersonas } from '../personas/build-personas.ts';
-import { indexDistributions, round, summarizeSegments } from '../segments/summarize.ts';
+import { personaFiles } from '../personas/files.ts';
+import { discoveredSegmentRefs, indexDistributions, round, summarizeSegments } from '../segments/summarize.ts';
 import { customerFeaturesSql } from '../sql/features.ts';
 import { isValidIsoDate } from '../sql/literals.ts';
 import { buyerCountSql, coverageSql, customerSegmentsOutputSql, customerSegmentsSql, cutPointsSql, segmentMembersSql } from '../sql/segments.ts';
@@ -182,10 +184,19 @@ export async function refreshSegments(deps: RefreshDeps, input: RefreshInput): P
 
     await stage('features', () => engine.materialize('features', 'customer_features', customerFeaturesSql(rel, input.asOf)));
 
+    // Personas discovered from the data: k-means on a sample, fitted here; every customer is assigned in SQL below.
+    const discovery = await stage('discovery', () => runDiscovery((step, sql) => engine.query(step, sql), rel), (d) => ({
+      status: d.status,
+      k: d.k,
+      sample: d.sampleSize,
+    }));
+    if (discovery.status === 'skipped') warnings.push(`persona discovery skipped: ${discovery.reason}`);
+    const discoveredRefs = discoveredSegmentRefs(discovery.clusters, discovery.features);
+
     const rfm = await stage('rfm + segments', async () => {
       const buyers = Number((await engine.query('rfm buyers', buyerCountSql(rel)))[0]?.buyers ?? 0);
       const bins = binsFor(buyers, input.config.rfm.minBuyersForQuintiles);
-      await engine.materialize('segments', 'customer_segments', customerSegmentsSql(rel, input.config, input.asOf, bins));
+      await engine.materialize('segments', 'customer_segments', customerSegmentsSql(rel, input.config, input.asOf, bins, discovery.model));
       return { buyers, bins, status: bins === 5 ? ('ok' as const) : ('insufficient_data' as const) };
     }, (r) => ({ buyers: r.buyers, bins: r.bins }));
     if (rfm.status === 'insufficient_data') {
@@ -228,7 +239,7 @@ export async function refreshSegments(deps: RefreshDeps, input: RefreshInput): P
     );
 
     const distributions = indexDistributions(summaries.distributionRows);
-    const segmentList = summarizeSegments({ config: input.config, summaryRows: summaries.summaryRows, medianRows: summaries.medianRows, distributions });
+    const segmentList = summarizeSegments({ config: input.config, summaryRows: summaries.summaryRows, medianRows: summaries.medianRows, distributions, discovered: discoveredRefs });
     const allRow = segmentList.find((s) => s.kind === 'all');
     const rfmSummary: RfmSummary = {
       status: rfm.status,
@@ -248,11 +259,29 @@ export async function refreshSegments(deps: RefreshDeps, input: RefreshInput): P
       customers: allRow?.size ?? 0,
       revenue: allRow?.revenue ?? 0,
       rfm: rfmSummary,
+      discovery: discoverySummary(discovery, new Map(discoveredRefs.map((r) => [r.id, r.name]))),
       segments: segmentList,
     }, 'segments.json');
+    const personaConfig = input.config.personas;
+    const personaSet = buildPersonas({
+      segments: segmentList,
+      summaryRows: summaries.summaryRows,
+      distributions,
+      options: {
+        runId,
+        asOf: input.asOf,
+        languages: personaConfig.languages,
+        minSegmentSize: personaConfig.minSegmentSize,
+        ...(input.config.currency ? { currency: input.config.currency.reporting } : {}),
+      },
+    });
     const personas = validated(PersonasDocument, {
       provenance,
-      personas: buildPersonas({ segments: segmentList, summaryRows: summaries.summaryRows, distributions }),
+      language: personaConfig.languages[0],
+      languages: personaConfig.languages,
+      min_segment_size: personaConfig.minSegmentSize,
+      personas: personaSet.byLanguage[personaConfig.languages[0]!] ?? [],
+      suppressed: personaSet.suppressed,
     }, 'personas.json');
     const quality = qualityDoc('passed', coverage, { status: rfm.status, bins: rfm.bins, buyers: rfm.buyers });
 
@@ -265,10 +294,12 @@ export async function refreshSegments(deps: RefreshDeps, input: RefreshInput): P
       for (const [name, doc] of [['segments.json', segments], ['personas.json', personas], ['quality.json', quality]] as const) {
         await put(`${prefix}${name}`, `${JSON.stringify(doc, null, 2)}\n`, 'application/json');
       }
-      // The same figures as tables for BI tools (Glue tables over runs/<run>/<table>/).
+      // One file per persona and language (JSON, validated, and Markdown) under personas/.
+      for (const file of personaFiles(personaSet.byLanguage, input.config.currency?.reporting)) await put(`${prefix}${file.key}`, file.body, file.contentType);
+      // The same figures as tables for BI tools (Glue tables over runs/<run>/tables/<table>/).
       const { segment_summary, personas: personaTable } = OUTPUT_TABLES;
-      await put(`${prefix}${segment_summary.name}/part-00000.jsonl`, toJsonLines(segment_summary, segmentSummaryRows(segments)), 'application/x-ndjson');
-      await put(`${prefix}${personaTable.name}/part-00000.jsonl`, toJsonLines(personaTable, personaRows(personas)), 'application/x-ndjson');
+      await put(`${prefix}${outputTableFolder(segment_summary)}part-00000.jsonl`, toJsonLines(segment_summary, segmentSummaryRows(segments)), 'application/x-ndjson');
+      await put(`${prefix}${outputTableFolder(personaTable)}part-00000.jsonl`, toJsonLines(personaTable, personaRows(personas)), 'application/x-ndjson');
       const listed = await store.list(prefix);
       // Keys starting with '_' are the run's own bookkeeping (query journal, failure marker), not results.
       const engineFiles = listed

@@ -17,7 +17,7 @@ export interface SegmentRef {
 export const segmentKey = (kind: string, id: string) => `${kind}|${id}`;
 
 /** Every segment the run defines, in display order, whether or not it has customers. */
-export function definedSegments(config: SegmentsConfig): SegmentRef[] {
+export function definedSegments(config: SegmentsConfig, discovered: readonly SegmentRef[] = []): SegmentRef[] {
   return [
     { kind: 'all', id: 'all_customers', name: 'All customers' },
     ...RFM_SEGMENT_IDS.map((id) => ({ kind: 'rfm' as const, id, name: RFM_SEGMENT_NAMES[id] })),
@@ -28,7 +28,55 @@ export function definedSegments(config: SegmentsConfig): SegmentRef[] {
       name: s.name,
       ...(s.description ? { description: s.description } : {}),
     })),
+    ...discovered,
   ];
+}
+
+/** What naming a discovered segment needs: its standardised centre and the features' words. */
+export interface DiscoveredCentre {
+  segmentId: string;
+  centreZ: Record<string, number>;
+  /** The centre in the features' own units, quoted in the description. */
+  centre: Record<string, number>;
+}
+
+/** A centre coordinate counts as distinctive from this many standard deviations away from the mean. */
+const DISTINCTIVE_Z = 0.5;
+
+const formatValue = (v: number) =>
+  Math.abs(v) < 0.005 ? '0' : Math.abs(v) >= 100 ? String(Math.round(v)) : Math.abs(v) >= 10 ? v.toFixed(1) : v.toFixed(2);
+
+/**
+ * Names from the data: the two features on which the centre lies farthest from the average customer, e.g.
+ * "High returns, high order value"; the description lists up to four such features with the centre's value and
+ * its distance in standard deviations. A name another segment already has gets the segment's number appended.
+ */
+export function discoveredSegmentRefs(
+  centres: readonly DiscoveredCentre[],
+  features: readonly { id: string; label: string }[],
+): SegmentRef[] {
+  const used = new Set<string>();
+  return centres.map((c) => {
+    const ranked = features
+      .map((f) => ({ f, z: c.centreZ[f.id] ?? 0 }))
+      .sort((a, b) => Math.abs(b.z) - Math.abs(a.z) || a.f.id.localeCompare(b.f.id));
+    const distinctive = ranked.filter((r) => Math.abs(r.z) >= DISTINCTIVE_Z);
+    const words = (r: { f: { label: string }; z: number }) => `${r.z > 0 ? 'high' : 'low'} ${r.f.label}`;
+    const number = c.segmentId.replace(/^\D+/, '');
+    let name = distinctive.length === 0 ? 'Close to the average customer' : distinctive.slice(0, 2).map(words).join(', ');
+    name = `${name.charAt(0).toUpperCase()}${name.slice(1)}`;
+    if (used.has(name)) name = `${name} (${number})`;
+    used.add(name);
+    const facts = (distinctive.length > 0 ? distinctive : ranked).slice(0, 4).map(
+      (r) => `${r.f.label} ${formatValue(c.centre[r.f.id] ?? 0)} (${r.z >= 0 ? '+' : ''}${r.z.toFixed(1)} sd)`,
+    );
+    return {
+      kind: 'discovered' as const,
+      id: c.segmentId,
+      name,
+      description: `Discovered by clustering; centre: ${facts.join(', ')}.`,
+    };
+  });
 }
 
 export type DistributionIndex = Map<string, Map<string, { value: string | null; customers: number }[]>>;
@@ -72,6 +120,7 @@ export function summarizeSegments(input: {
   summaryRows: readonly Row[];
   medianRows: readonly Row[];
   distributions: DistributionIndex;
+  discovered?: readonly SegmentRef[];
 }): SegmentSummary[] {
   const byKey = new Map(input.summaryRows.map((r) => [segmentKey(String(r.kind), String(r.segment_id)), r]));
   const medians = new Map(input.medianRows.map((r) => [segmentKey(String(r.kind), String(r.segment_id)), num(r.median_recency_days)]));
@@ -79,7 +128,7 @@ export function summarizeSegments(input: {
   const totalCustomers = num(all?.customers);
   const totalRevenue = num(all?.revenue);
 
-  return definedSegments(input.config).map((ref) => {
+  return definedSegments(input.config, input.discovered).map((ref) => {
     const key = segmentKey(ref.kind, ref.id);
     const r = byKey.get(key) ?? {};
     const size = num(r.customers);

@@ -2,6 +2,7 @@ import type { SegmentsConfig } from '../contracts/config.ts';
 import { lifecycleStageSql } from '../segments/lifecycle.ts';
 import { rfmSegmentSql } from '../segments/rfm-grid.ts';
 import { ruleSegmentsArraySql } from '../segments/rule-compiler.ts';
+import { discoveryAssignmentSql, type DiscoveryModel } from './discovery.ts';
 import { sqlDate, sqlInteger, sqlString } from './literals.ts';
 import type { Relations } from './relations.ts';
 
@@ -19,8 +20,14 @@ export function scoreFromRankSql(rank: string, n: string, bins: number): string 
   return `CAST(1 + round(${bin} * 4.0 / ${sqlInteger(bins - 1)}) AS integer)`;
 }
 
-export function customerSegmentsSql(rel: Relations, config: SegmentsConfig, asOf: string, bins: number): string {
-  return `WITH buyers AS (
+/**
+ * With a discovery model, `discovered_segment` is the id of the customer's nearest discovered centre
+ * (sql/discovery.ts); without one it is NULL, so the relation's columns do not depend on it.
+ */
+export function customerSegmentsSql(rel: Relations, config: SegmentsConfig, asOf: string, bins: number, discovered?: DiscoveryModel): string {
+  return `WITH ${discovered ? `discovered AS (
+${discoveryAssignmentSql(rel.customer_features, discovered)}
+), ` : ''}buyers AS (
   SELECT customer_id,
     rank() OVER (ORDER BY recency_days DESC) AS r_rank,
     rank() OVER (ORDER BY frequency ASC) AS f_rank,
@@ -41,8 +48,9 @@ export function customerSegmentsSql(rel: Relations, config: SegmentsConfig, asOf
     ${lifecycleStageSql(config.lifecycle, { frequency: 'frequency', recencyDays: 'recency_days', daysSinceFirstPurchase: 'days_since_first_purchase' })} AS lifecycle_stage
   FROM scored
 )
-SELECT named.*, ${ruleSegmentsArraySql(config.segments, asOf)} AS segments
-FROM named`;
+SELECT named.*, ${ruleSegmentsArraySql(config.segments, asOf)} AS segments,
+  ${discovered ? 'dsc.discovered_segment' : 'CAST(NULL AS varchar)'} AS discovered_segment
+FROM named${discovered ? '\nLEFT JOIN discovered AS dsc ON dsc.customer_id = named.customer_id' : ''}`;
 }
 
 export function buyerCountSql(rel: Relations): string {
@@ -56,18 +64,22 @@ export function buyerCountSql(rel: Relations): string {
 export function customerSegmentsOutputSql(rel: Relations, provenance: { runId: string; asOf: string; configHash: string }): string {
   return `SELECT customer_id, CAST(recency_days AS integer) AS recency_days, CAST(frequency AS integer) AS frequency,
   CAST(monetary AS double) AS monetary, r_score, f_score, m_score,
-  rfm_segment, lifecycle_stage, segments,
+  rfm_segment, lifecycle_stage, segments, CAST(discovered_segment AS varchar) AS discovered_segment,
   ${sqlDate(provenance.asOf)} AS as_of_date, ${sqlString(provenance.runId)} AS run_id, ${sqlString(provenance.configHash)} AS config_hash
 FROM ${rel.customer_segments}
 ORDER BY customer_id ASC`;
 }
 
-/** One row per (kind, segment, customer): RFM and lifecycle give one each, rule segments any number. */
+/**
+ * One row per (kind, segment, customer): RFM and lifecycle give one each, rule segments any number, discovered
+ * segments one when discovery ran.
+ */
 export function segmentMembersSql(rel: Relations): string {
   return `SELECT 'all' AS kind, 'all_customers' AS segment_id, customer_id FROM ${rel.customer_segments}
 UNION ALL SELECT 'rfm', rfm_segment, customer_id FROM ${rel.customer_segments}
 UNION ALL SELECT 'lifecycle', lifecycle_stage, customer_id FROM ${rel.customer_segments}
-UNION ALL SELECT 'rule', t.segment_id, s.customer_id FROM ${rel.customer_segments} AS s CROSS JOIN UNNEST(s.segments) AS t (segment_id)`;
+UNION ALL SELECT 'rule', t.segment_id, s.customer_id FROM ${rel.customer_segments} AS s CROSS JOIN UNNEST(s.segments) AS t (segment_id)
+UNION ALL SELECT 'discovered', discovered_segment, customer_id FROM ${rel.customer_segments} WHERE discovered_segment IS NOT NULL`;
 }
 
 export function coverageSql(rel: Relations): string {

@@ -43,7 +43,15 @@ export function segmentSummarySql(rel: Relations): string {
   count_if(s.age IS NOT NULL) AS with_age,
   avg(CAST(s.age AS double)) AS avg_age,
   sum(s.christmas_orders) AS christmas_orders,
-  sum(s.halloween_orders) AS halloween_orders
+  sum(s.halloween_orders) AS halloween_orders,
+  count_if(cardinality(s.interests) > 0) AS with_interests,
+  count_if(cardinality(s.lifestyle) > 0) AS with_lifestyle,
+  stddev_pop(CAST(s.frequency AS double)) AS sd_frequency,
+  stddev_pop(CAST(s.recency_days AS double)) AS sd_recency_days,
+  stddev_pop(CAST(s.monetary AS double)) AS sd_monetary,
+  stddev_pop(s.mobile_share) AS sd_mobile_share,
+  stddev_pop(s.app_share) AS sd_app_share,
+  stddev_pop(CAST(s.social_clicks AS double)) AS sd_social_clicks
 FROM ${membersJoin(rel)}
 GROUP BY m.kind, m.segment_id`;
 }

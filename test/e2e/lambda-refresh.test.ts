@@ -95,7 +95,7 @@ describe('the refresh Lambda handler', () => {
     expect(latest.run_id).toBe(runId);
     const keys = (await results.list(`runs/${runId}/`)).map((o) => o.key.slice(`runs/${runId}/`.length));
     expect(keys).toEqual(
-      expect.arrayContaining(['segments.json', 'personas.json', 'quality.json', 'manifest.json', 'segment_summary/part-00000.jsonl', 'personas/part-00000.jsonl']),
+      expect.arrayContaining(['segments.json', 'personas.json', 'quality.json', 'manifest.json', 'tables/segment_summary/part-00000.jsonl', 'tables/personas/part-00000.jsonl']),
     );
     expect(keys.some((k) => /^customer_segments\/.+\.parquet$/.test(k))).toBe(true);
     // The config that produced the run is the object on S3: its hash is in the provenance.

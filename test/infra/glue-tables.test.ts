@@ -135,7 +135,7 @@ describe('result tables', () => {
       expect(input.PartitionKeys).toEqual([expect.objectContaining({ Name: RUN_PARTITION_KEY, Type: 'string' })]);
       expect(input.Parameters).toMatchObject({ 'projection.enabled': 'true', [`projection.${RUN_PARTITION_KEY}.type`]: 'injected' });
       expect(flat(input.Parameters['storage.location.template'])).toMatch(
-        new RegExp(`^s3://<ResultsBucket\\w+>/runs/\\$\\{${RUN_PARTITION_KEY}\\}/${output.name}/$`),
+        new RegExp(`^s3://<ResultsBucket\\w+>/runs/\\$\\{${RUN_PARTITION_KEY}\\}/${output.format === 'jsonl' ? 'tables/' : ''}${output.name}/$`),
       );
       expect(input.Description).toContain(`must filter on ${RUN_PARTITION_KEY} = '<run_id>'`);
       expect(input.Description).toContain('latest.json');
@@ -145,7 +145,7 @@ describe('result tables', () => {
   it('follows resultsPrefix', () => {
     const input = mixed.table('personas');
     expect(flat(input.StorageDescriptor.Location)).toMatch(/^s3:\/\/<ResultsBucket\w+>\/segments\/runs\/$/);
-    expect(flat(input.Parameters['storage.location.template'])).toMatch(/\/segments\/runs\/\$\{run\}\/personas\/$/);
+    expect(flat(input.Parameters['storage.location.template'])).toMatch(/\/segments\/runs\/\$\{run\}\/tables\/personas\/$/);
     expect(input.Description).toContain('segments/latest.json');
   });
 });
