@@ -313,6 +313,9 @@ export const ARCHETYPE_SPECS: readonly ArchetypeSpec[] = [
     occasionAffinity: 0.35,
     returnRate: 0.05,
     orderTiming: { season: 1 },
+    // Regular means buying now too: without this, a regular whose few orders all fell early in the year was
+    // indistinguishable from a lapsed customer, and no segmentation could separate the two.
+    lastOrderWithinDays: 120,
     sessions: [1, 4],
     depth: [0.35, 0.3, 0.22, 0.13],
     sessionTiming: { season: 1 },

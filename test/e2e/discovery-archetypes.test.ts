@@ -64,13 +64,12 @@ describe('persona discovery on planted archetypes', () => {
     const ids = [...assigned.keys()].filter((id) => truth.has(id));
     expect(ids.length).toBeGreaterThan(3_900);
     const ari = adjustedRandIndex(ids.map((id) => assigned.get(id)!), ids.map((id) => truth.get(id)!));
-    // Regular customers whose few orders all fell in the early part of the year look exactly like lapsed ones (the
-    // generator draws both from the same season curve), so those two overlap by design; the other seven
-    // archetypes are distinguishable: the ARI over their customers alone.
+    // The seven archetypes other than lapsed and regular also on their own: those two are the closest pair (both
+    // buy everyday goods at similar values; only recency tells them apart).
     const others = ids.filter((id) => !['lapsed', 'regular'].includes(truth.get(id)!));
     const ariOthers = adjustedRandIndex(others.map((id) => assigned.get(id)!), others.map((id) => truth.get(id)!));
     console.info(`discovery ARI vs planted archetypes: ${ari.toFixed(3)} overall, ${ariOthers.toFixed(3)} on the ${others.length} customers of the seven archetypes other than lapsed/regular`);
-    expect(ari).toBeGreaterThan(0.75);
+    expect(ari).toBeGreaterThanOrEqual(0.8);
     expect(ariOthers).toBeGreaterThan(0.9);
   });
 
