@@ -21,7 +21,7 @@ export { GenerateOptionsError, GenerateStageError, LakeExistsError } from './err
 export { ARCHETYPES } from './archetypes.ts';
 
 /** Bumped whenever the same options would produce different data. */
-export const GENERATOR_VERSION = '1.0.0';
+export const GENERATOR_VERSION = '1.1.0';
 
 export interface GenerateOptions {
   customers: number;
