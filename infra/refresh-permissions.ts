@@ -1,6 +1,7 @@
 import { ArnFormat, Aws, Stack } from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import { TABLE_NAMES } from '../shared/contracts/lake.ts';
+import { OUTPUT_TABLES } from '../shared/contracts/output-tables.ts';
 import { QUERY_RESULTS_PREFIX, WORK_PREFIX, type SegmentsDataRefs } from './data-stack.ts';
 import { acknowledgeWildcardResources } from './nag.ts';
 
@@ -49,7 +50,14 @@ export function grantRefreshAccess(role: iam.Role, props: RefreshAccessProps): v
   allow(
     'GlueReadLakeAndRunTables',
     ['glue:GetDatabase', 'glue:GetTable', 'glue:GetTables', 'glue:GetPartition', 'glue:GetPartitions', 'glue:BatchGetPartition'],
-    [catalog, database, ...TABLE_NAMES.map((table) => glueArn('table', `${refs.glueDatabaseName}/${table}`)), runTables],
+    [
+      catalog,
+      database,
+      ...TABLE_NAMES.map((table) => glueArn('table', `${refs.glueDatabaseName}/${table}`)),
+      // The previous run's published segments, which migration.json compares with (read-only).
+      glueArn('table', `${refs.glueDatabaseName}/${OUTPUT_TABLES.customer_segments.name}`),
+      runTables,
+    ],
   );
   // CTAS creates a table, DROP TABLE deletes it (and its partitions, of which these have none). Glue checks the
   // catalog and the database as well as the table.

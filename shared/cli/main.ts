@@ -183,7 +183,7 @@ function renderSummary(result: RefreshResult, outDir: string, seconds: number): 
   for (const warning of q.warnings) lines.push(`warning: ${warning}`);
   const root = path.resolve(outDir);
   lines.push('', `Results in ${path.join(root, result.prefix)}`);
-  lines.push(`  customer_segments/ (Parquet), segments.json, personas.json, personas/<segment>.<lang>.json|.md, quality.json, manifest.json`);
+  lines.push(`  customer_segments/ (Parquet), segments.json, personas.json, personas/<segment>.<lang>.json|.md, migration.json, history.json, segment_summary.csv, quality.json, manifest.json`);
   lines.push(`  ${path.join(root, 'latest.json')} → ${result.runId}`, '');
   return `${lines.join('\n')}\n`;
 }

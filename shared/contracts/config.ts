@@ -148,6 +148,21 @@ export const SegmentsConfig = z
           .describe('segments smaller than this get no persona; distribution values held by fewer customers are folded into other'),
       })
       .prefault({}),
+    experiments: z
+      .strictObject({
+        salt: z
+          .string()
+          .min(1)
+          .max(200)
+          .default('segments-v1')
+          .describe('salt of the experiment bucket hash (customer_segments.experiment_bucket, 0–99); change it to reshuffle every customer'),
+      })
+      .prefault({}),
+    history: z
+      .strictObject({
+        maxRuns: z.number().int().min(1).max(1000).default(30).describe('complete runs kept in history.json (this run included)'),
+      })
+      .prefault({}),
     segments: z.array(RuleSegment).max(200).default([]),
   })
   .superRefine((config, ctx) => {

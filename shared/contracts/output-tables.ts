@@ -1,4 +1,4 @@
-import type { Persona, PersonasDocument, SegmentsDocument, ValueCount } from './outputs.ts';
+import type { MigrationDocument, Persona, PersonasDocument, SegmentsDocument, ValueCount } from './outputs.ts';
 
 /**
  * The outputs as tables for BI tools. Each run writes them under `runs/<run_id>/` + outputTableFolder(table); the CDK stack declares
@@ -24,7 +24,7 @@ export const OUTPUT_TABLES = {
   customer_segments: {
     name: 'customer_segments',
     format: 'parquet',
-    description: 'One row per customer and run: RFM figures and scores, RFM segment, lifecycle stage, rule segments, discovered segment',
+    description: 'One row per customer and run: RFM figures and scores, RFM segment, lifecycle stage, rule segments, discovered segment, experiment bucket',
     columns: [
       { name: 'customer_id', type: 'string' },
       { name: 'recency_days', type: 'int', comment: 'days from the last purchase order to the as-of date; null without one' },
@@ -37,6 +37,7 @@ export const OUTPUT_TABLES = {
       { name: 'lifecycle_stage', type: 'string' },
       { name: 'segments', type: 'array<string>', comment: 'ids of the rule segments the customer belongs to' },
       { name: 'discovered_segment', type: 'string', comment: 'discovered persona segment (nearest k-means centre), e.g. discovered_1; null when discovery was skipped' },
+      { name: 'experiment_bucket', type: 'int', comment: 'stable experiment bucket 0–99: md5(salt || customer_id) mod 100, salt from the config (experiments.salt)' },
       { name: 'as_of_date', type: 'date' },
       { name: 'run_id', type: 'string' },
       { name: 'config_hash', type: 'string' },
@@ -91,6 +92,21 @@ export const OUTPUT_TABLES = {
       { name: 'persona', type: 'string', comment: 'the persona object of personas.json, as JSON (query with json_extract)' },
     ],
   },
+  segment_migration: {
+    name: 'segment_migration',
+    format: 'jsonl',
+    description: 'One row per run, kind (rfm, lifecycle) and (from, to) segment pair: customers who moved since the previous complete run (migration.json)',
+    columns: [
+      { name: 'run_id', type: 'string' },
+      { name: 'previous_run_id', type: 'string', comment: 'the complete run compared against; null on the first run' },
+      { name: 'as_of_date', type: 'date' },
+      { name: 'previous_as_of_date', type: 'date' },
+      { name: 'kind', type: 'string', comment: 'rfm or lifecycle' },
+      { name: 'from_segment', type: 'string', comment: 'segment in the previous run; null for customers new since then' },
+      { name: 'to_segment', type: 'string', comment: 'segment in this run; null for customers no longer present' },
+      { name: 'customers', type: 'bigint' },
+    ],
+  },
 } as const satisfies Record<string, OutputTable>;
 
 export type OutputTableName = keyof typeof OUTPUT_TABLES;
@@ -139,6 +155,21 @@ export function personaRows(doc: PersonasDocument): Record<string, unknown>[] {
     share: p.segment.share,
     persona: JSON.stringify(p),
   }));
+}
+
+export function migrationRows(doc: MigrationDocument): Record<string, unknown>[] {
+  return (['rfm', 'lifecycle'] as const).flatMap((kind) =>
+    doc.kinds[kind].map((flow) => ({
+      run_id: doc.provenance.run_id,
+      previous_run_id: doc.previous_run_id,
+      as_of_date: doc.provenance.as_of,
+      previous_as_of_date: doc.previous_as_of,
+      kind,
+      from_segment: flow.from,
+      to_segment: flow.to,
+      customers: flow.customers,
+    })),
+  );
 }
 
 /**

@@ -278,6 +278,46 @@ export const PersonasDocument = z.object({
 });
 export type PersonasDocument = z.infer<typeof PersonasDocument>;
 
+/**
+ * How customers moved between the segments of one kind since the previous complete run: one row per
+ * (from, to) pair with customers in it. `from` is null for customers new since then; customers who are gone appear
+ * with `to` null.
+ */
+export const MigrationFlow = z.object({
+  from: z.string().nullable(),
+  to: z.string().nullable(),
+  customers: z.number().int(),
+});
+export type MigrationFlow = z.infer<typeof MigrationFlow>;
+
+export const MigrationDocument = z.object({
+  provenance: Provenance,
+  previous_run_id: z.string().nullable().describe('the complete run compared against; null on the first run'),
+  previous_as_of: z.string().nullable(),
+  kinds: z.object({ rfm: z.array(MigrationFlow), lifecycle: z.array(MigrationFlow) }),
+  /** Per kind: customers whose segment changed (new and departed customers not counted). */
+  moved: z.object({ rfm: z.number().int(), lifecycle: z.number().int() }),
+  new_customers: z.number().int(),
+  departed_customers: z.number().int(),
+});
+export type MigrationDocument = z.infer<typeof MigrationDocument>;
+
+/** The trend the dashboard draws: this run and the complete runs before it, oldest first, at most `max_runs`. */
+export const HistoryDocument = z.object({
+  provenance: Provenance,
+  max_runs: z.number().int(),
+  runs: z.array(
+    z.object({
+      run_id: z.string(),
+      as_of: z.string(),
+      customers: z.number().int(),
+      revenue: z.number(),
+      segments: z.array(z.object({ id: z.string(), kind: SegmentKind, name: z.string(), size: z.number().int(), revenue_share: z.number() })),
+    }),
+  ),
+});
+export type HistoryDocument = z.infer<typeof HistoryDocument>;
+
 export const TableQuality = z.object({
   present: z.boolean(),
   files: z.number().int(),
@@ -337,6 +377,8 @@ export const OUTPUT_SCHEMAS = {
   segments: SegmentsDocument,
   personas: PersonasDocument,
   persona: Persona,
+  migration: MigrationDocument,
+  history: HistoryDocument,
   quality: QualityDocument,
   manifest: ManifestDocument,
   latest: LatestPointer,

@@ -89,3 +89,19 @@ export function clientRequestToken(runId: string, step: string, sql: string, att
 export function journalKey(step: string, sql: string): string {
   return `${step}:${sha256(sql).slice(0, 16)}`;
 }
+
+/** The columns of `previous_segments`, the only ones the migration reads. */
+const PREVIOUS_COLUMNS = ['customer_id', 'rfm_segment', 'lifecycle_stage'] as const;
+
+/**
+ * `previous_segments` on Athena: the published Glue output table (OUTPUT_TABLES.customer_segments) filtered on the
+ * previous run's partition, which its injected projection requires anyway.
+ */
+export function previousSegmentsRelationSql(database: string, table: string, partitionKey: string, runId: string): string {
+  return `(SELECT ${PREVIOUS_COLUMNS.join(', ')} FROM ${qualifiedName(database, table)} WHERE ${quoteIdentifier(partitionKey)} = ${sqlString(runId)})`;
+}
+
+/** `previous_segments` when there is no previous run: the same columns, no rows. */
+export function emptyPreviousSegmentsSql(): string {
+  return `(SELECT ${PREVIOUS_COLUMNS.map((c) => `CAST(NULL AS varchar) AS ${c}`).join(', ')} WHERE false)`;
+}

@@ -20,12 +20,15 @@ import {
   clientRequestToken,
   ctasStatement,
   dropTableStatement,
+  emptyPreviousSegmentsSql,
   journalKey,
+  previousSegmentsRelationSql,
   qualifiedName,
   runTableName,
   unloadStatement,
 } from './athena-statements.ts';
-import type { InputTable, MalformedLines, QueryEngine, QueryStats, Row, UnloadTarget } from './query-engine.ts';
+import type { InputTable, MalformedLines, PreviousRun, QueryEngine, QueryStats, Row, UnloadTarget } from './query-engine.ts';
+import { OUTPUT_TABLES, RUN_PARTITION_KEY, outputTableFolder } from '../contracts/output-tables.ts';
 import type { QueryJournal } from './query-journal.ts';
 
 export { ctasStatement, dropTableStatement, unloadStatement, clientRequestToken, journalKey, qualifiedName, runTableName } from './athena-statements.ts';
@@ -52,6 +55,11 @@ export interface AthenaEngineOptions {
   readonly scratch: ObjectStore;
   /** Makes a retried invocation of the same run resume instead of re-running its queries. */
   readonly journal?: QueryJournal;
+  /**
+   * The Glue output table of customer_segments in `database` (default OUTPUT_TABLES.customer_segments.name), which
+   * the previous run's segments are read from.
+   */
+  readonly resultsTable?: string;
   /** Epoch ms after which no query is started and a running one is stopped (the Lambda's end, minus a margin). */
   readonly deadlineAt?: number;
   /** Queries in flight at once (default 4): the account's concurrent-query quota is shared with other jobs. */
@@ -168,6 +176,7 @@ export class AthenaQueryEngine implements QueryEngine {
     // Until prepareInputs() has looked, raw relations read the declared Glue tables.
     const relations: Partial<Record<RelationName, string>> = {};
     for (const table of TABLE_NAMES) relations[`raw_${table}`] = this.#rawRelation(table);
+    relations.previous_segments = emptyPreviousSegmentsSql();
     for (const name of BUILT_RELATIONS) relations[name] = qualifiedName(options.database, runTableName(options.runId, name));
     this.#relations = relations as Record<RelationName, string>;
   }
@@ -234,6 +243,27 @@ export class AthenaQueryEngine implements QueryEngine {
    */
   async malformedLines(_table: TableName): Promise<MalformedLines> {
     return { count: 0, examples: [] };
+  }
+
+  /**
+   * No query: the previous run's rows stay in S3 and `previous_segments` becomes a subquery over the Glue output
+   * table, filtered on the run partition. Its files are listed first, so a previous run without them (or none at
+   * all) gives an empty relation instead of a statement failing on a missing partition.
+   */
+  async attachPreviousRun(previous: PreviousRun | null): Promise<boolean> {
+    this.#checkOpen('attach previous run');
+    const parts = previous ? await previous.store.list(`${previous.prefix}${outputTableFolder(OUTPUT_TABLES.customer_segments)}`) : [];
+    if (!previous || parts.length === 0) {
+      this.#relations.previous_segments = emptyPreviousSegmentsSql();
+      return false;
+    }
+    this.#relations.previous_segments = previousSegmentsRelationSql(
+      this.#options.database,
+      this.#options.resultsTable ?? OUTPUT_TABLES.customer_segments.name,
+      RUN_PARTITION_KEY,
+      previous.runId,
+    );
+    return true;
   }
 
   async query(step: string, sql: string): Promise<Row[]> {

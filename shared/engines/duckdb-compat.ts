@@ -17,6 +17,12 @@
  * - cardinality: Trino's array length; DuckDB's cardinality only takes maps.
  * - day_of_week: Trino's ISO day (Monday = 1); DuckDB's dayofweek counts from Sunday = 0, isodow matches Trino.
  * - array_join: DuckDB's array_to_string.
+ * - to_utf8, md5, from_base (the experiment bucket, sql/experiments.ts): Trino's md5 takes and returns varbinary
+ *   and to_hex gives upper-case hex; DuckDB's md5 returns lower-case hex text. to_utf8 is DuckDB's encode (text →
+ *   UTF-8 BLOB); md5 is shadowed to return the 16-byte digest as a BLOB (unhex of the builtin, called by its
+ *   qualified name), so DuckDB's own to_hex(BLOB) gives Trino's upper-case hex. from_base covers what the shared
+ *   SQL uses: radix 16, an optional '-', at most 15 digits (always within bigint); anything else is NULL where Trino
+ *   would raise (no statement relies on the error).
  */
 export const DUCKDB_COMPAT_MACROS: readonly string[] = [
   `CREATE OR REPLACE MACRO from_iso8601_timestamp(s) AS
@@ -29,4 +35,10 @@ export const DUCKDB_COMPAT_MACROS: readonly string[] = [
   'CREATE OR REPLACE MACRO cardinality(a) AS len(a)',
   'CREATE OR REPLACE MACRO day_of_week(d) AS isodow(d)',
   'CREATE OR REPLACE MACRO array_join(a, sep) AS array_to_string(a, sep)',
+  'CREATE OR REPLACE MACRO to_utf8(s) AS encode(CAST(s AS VARCHAR))',
+  'CREATE OR REPLACE MACRO md5(b) AS unhex(system.main.md5(b))',
+  `CREATE OR REPLACE MACRO from_base(s, radix) AS
+     CASE WHEN radix = 16 AND regexp_full_match(CAST(s AS VARCHAR), '-?[0-9A-Fa-f]{1,15}')
+       THEN CASE WHEN starts_with(CAST(s AS VARCHAR), '-') THEN -CAST(concat('0x', substr(CAST(s AS VARCHAR), 2)) AS BIGINT)
+                 ELSE CAST(concat('0x', CAST(s AS VARCHAR)) AS BIGINT) END END`,
 ];

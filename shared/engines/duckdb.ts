@@ -1,12 +1,14 @@
-import { mkdir, mkdtemp, readFile, rm } from 'node:fs/promises';
+import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { DuckDBInstance, type DuckDBConnection, type DuckDBMaterializedResult } from '@duckdb/node-api';
 import { TABLE_NAMES, TABLES, type TableName } from '../contracts/lake.ts';
+import { OUTPUT_TABLES, outputTableFolder } from '../contracts/output-tables.ts';
 import { InputError, QueryFailedError } from '../errors.ts';
 import { silentLogger, type Logger } from '../logging.ts';
 import { sqlString } from '../sql/literals.ts';
 import { PLAIN_RELATIONS, type BuiltRelation, type Relations } from '../sql/relations.ts';
+import { LocalObjectStore } from '../stores/local.ts';
 import { DUCKDB_COMPAT_MACROS } from './duckdb-compat.ts';
 import {
   asTextExpression,
@@ -19,7 +21,7 @@ import {
   relativeSourceFile,
   type LakeFile,
 } from './duckdb-lake.ts';
-import type { InputTable, MalformedLines, QueryEngine, QueryStats, Row, UnloadTarget } from './query-engine.ts';
+import type { InputTable, MalformedLines, PreviousRun, QueryEngine, QueryStats, Row, UnloadTarget } from './query-engine.ts';
 
 export interface DuckDbOptions {
   /** The lake folder: one sub-folder per table. */
@@ -203,6 +205,47 @@ export class DuckDbQueryEngine implements QueryEngine {
   #relative(file: string): string {
     const root = `${path.resolve(this.options.lakeDir)}${path.sep}`;
     return file.startsWith(root) ? file.slice(root.length) : file;
+  }
+
+  /**
+   * The previous run's Parquet as a session table. A local store's files are read where they are; from any other
+   * store (S3) they are downloaded to a scratch folder first (no httpfs: the job runs offline), loaded, and removed.
+   */
+  async attachPreviousRun(previous: PreviousRun | null): Promise<boolean> {
+    const table = this.relations.previous_segments;
+    const step = 'attach previous run';
+    const folder = previous ? `${previous.prefix}${outputTableFolder(OUTPUT_TABLES.customer_segments)}` : '';
+    const parts = previous ? (await previous.store.list(folder)).filter((o) => o.key.endsWith('.parquet')) : [];
+    if (!previous || parts.length === 0) {
+      await this.#run(
+        step,
+        `CREATE OR REPLACE TEMP TABLE ${table} AS SELECT CAST(NULL AS VARCHAR) AS customer_id, CAST(NULL AS VARCHAR) AS rfm_segment, CAST(NULL AS VARCHAR) AS lifecycle_stage WHERE false`,
+      );
+      return false;
+    }
+    const local = previous.store instanceof LocalObjectStore;
+    const scratch = local ? undefined : await mkdtemp(path.join(this.options.tempDir ?? os.tmpdir(), 'previous-run-'));
+    try {
+      const files: string[] = [];
+      for (const [i, part] of parts.entries()) {
+        if (!scratch) {
+          files.push(previous.store.location(part.key));
+          continue;
+        }
+        const bytes = await previous.store.get(part.key);
+        if (bytes === undefined) throw new QueryFailedError(`${previous.store.description}/${part.key} vanished while it was read`, { step, key: part.key });
+        const file = path.join(scratch, `part-${i}.parquet`);
+        await writeFile(file, bytes);
+        files.push(file);
+      }
+      await this.#run(
+        step,
+        `CREATE OR REPLACE TEMP TABLE ${table} AS SELECT CAST(customer_id AS VARCHAR) AS customer_id, CAST(rfm_segment AS VARCHAR) AS rfm_segment, CAST(lifecycle_stage AS VARCHAR) AS lifecycle_stage FROM read_parquet([${files.map(sqlString).join(', ')}], union_by_name = true, hive_partitioning = false)`,
+      );
+      return true;
+    } finally {
+      if (scratch) await rm(scratch, { recursive: true, force: true });
+    }
   }
 
   async query(step: string, sql: string): Promise<Row[]> {

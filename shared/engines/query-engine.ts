@@ -39,6 +39,15 @@ export interface UnloadTarget {
   readonly prefix: string;
 }
 
+/** A complete, published run whose customer_segments the next run compares itself with (migration.json). */
+export interface PreviousRun {
+  /** The results store the run was published to. */
+  readonly store: ObjectStore;
+  /** The run's key prefix, e.g. `runs/<run_id>/` (latest.json's `prefix`). */
+  readonly prefix: string;
+  readonly runId: string;
+}
+
 export interface QueryEngine {
   readonly name: 'duckdb' | 'athena';
   readonly relations: Relations;
@@ -46,6 +55,12 @@ export interface QueryEngine {
   prepareInputs(): Promise<Record<TableName, InputTable>>;
   /** Malformed lines of a table, known once the table's staging statement has scanned it. */
   malformedLines(table: TableName): Promise<MalformedLines>;
+  /**
+   * Makes relation `previous_segments` (customer_id, rfm_segment, lifecycle_stage) the customer_segments the previous
+   * run published; with no previous run, or one without customer_segments files, an empty relation with those
+   * columns. True when a previous run was attached.
+   */
+  attachPreviousRun(previous: PreviousRun | null): Promise<boolean>;
   /** Runs a statement with a small result and returns its rows. */
   query(step: string, sql: string): Promise<Row[]>;
   /** Builds a run-scoped relation from a SELECT, visible to later statements under `relations[name]`. */

@@ -1,10 +1,12 @@
 import { createHash, randomBytes } from 'node:crypto';
 import { configHash, type SegmentsConfig } from '../contracts/config.ts';
-import { OUTPUT_TABLES, outputTableFolder, personaRows, segmentSummaryRows, toJsonLines } from '../contracts/output-tables.ts';
+import { OUTPUT_TABLES, migrationRows, outputTableFolder, personaRows, segmentSummaryRows, toJsonLines } from '../contracts/output-tables.ts';
 import { TABLE_NAMES, type RejectReason, type TableName } from '../contracts/lake.ts';
 import {
+  HistoryDocument,
   LatestPointer,
   ManifestDocument,
+  MigrationDocument,
   OUTPUT_SCHEMA_VERSION,
   PersonasDocument,
   QualityDocument,
@@ -22,11 +24,13 @@ import { personaFiles } from '../personas/files.ts';
 import { discoveredSegmentRefs, indexDistributions, round, summarizeSegments } from '../segments/summarize.ts';
 import { customerFeaturesSql } from '../sql/features.ts';
 import { isValidIsoDate } from '../sql/literals.ts';
+import { migrationSql } from '../sql/migration.ts';
 import { buyerCountSql, coverageSql, customerSegmentsOutputSql, customerSegmentsSql, cutPointsSql, segmentMembersSql } from '../sql/segments.ts';
 import { REJECT_FIELD, STAGE_SQL } from '../sql/staging.ts';
 import { distributionsSql, medianRecencySql, quarantineSql, rejectExamplesSql, segmentSummarySql, tableQualitySql } from '../sql/summaries.ts';
 import { putJson, type ObjectStore } from '../stores/object-store.ts';
 import { daysBetween } from '../time.ts';
+import { historyDocument, migrationDocument, previousHistory, readPreviousRun, segmentSummaryCsv } from './run-documents.ts';
 import type { z } from 'zod';
 
 export interface StageEvent {
@@ -58,6 +62,8 @@ export interface RefreshResult {
   segments: SegmentsDocument;
   personas: PersonasDocument;
   quality: QualityDocument;
+  migration: MigrationDocument;
+  history: HistoryDocument;
   files: ManifestDocument['files'];
   stages: { stage: string; ms: number }[];
 }
@@ -118,6 +124,10 @@ export async function refreshSegments(deps: RefreshDeps, input: RefreshInput): P
     log.log('info', 'refresh started', { config_hash: hash, engine: engine.name, store: store.description });
     // A resumed run starts over its publishing; an earlier attempt's failure marker no longer describes it.
     await store.delete(`${prefix}${FAILED_MARKER}`);
+    // The complete run this one is compared with (migration.json) and continues (history.json): the one latest.json
+    // points at now, before this run publishes. A resumed run that already published is not its own predecessor.
+    const latestBefore = await readPreviousRun(store, LATEST_KEY, log);
+    const previousRun = latestBefore && latestBefore.runId !== runId ? latestBefore : null;
     const inputs = await stage('read inputs', () => engine.prepareInputs(), (r) => ({
       tables: Object.values(r).filter((t) => t.present).map((t) => `${t.table} (${t.files} files, ${t.formats.join('+')})`).join(', '),
     }));
@@ -230,6 +240,12 @@ export async function refreshSegments(deps: RefreshDeps, input: RefreshInput): P
       return { summaryRows, medianRows, distributionRows, cutPointRows };
     });
 
+    const migrationResult = await stage('migration', async () => {
+      const attached = await engine.attachPreviousRun(previousRun ? { store, prefix: previousRun.prefix, runId: previousRun.runId } : null);
+      if (previousRun && !attached) warnings.push(`previous run ${previousRun.runId} has no customer_segments files; migration.json compares with no previous run`);
+      return { attached, rows: await engine.query('migration', migrationSql(rel)) };
+    }, (r) => ({ previous_run: r.attached ? previousRun?.runId : null }));
+
     await stage('write customer_segments', () =>
       engine.unload(
         'unload customer_segments',
@@ -283,6 +299,16 @@ export async function refreshSegments(deps: RefreshDeps, input: RefreshInput): P
       personas: personaSet.byLanguage[personaConfig.languages[0]!] ?? [],
       suppressed: personaSet.suppressed,
     }, 'personas.json');
+    const migration = validated(
+      MigrationDocument,
+      migrationDocument(provenance, migrationResult.attached ? previousRun : null, migrationResult.rows),
+      'migration.json',
+    );
+    const history = validated(
+      HistoryDocument,
+      historyDocument(provenance, segments, await previousHistory(store, previousRun, log), input.config.history.maxRuns),
+      'history.json',
+    );
     const quality = qualityDoc('passed', coverage, { status: rfm.status, bins: rfm.bins, buyers: rfm.buyers });
 
     const files = await stage('publish', async () => {
@@ -291,15 +317,25 @@ export async function refreshSegments(deps: RefreshDeps, input: RefreshInput): P
         await store.put(key, body, contentType);
         written.push({ key, bytes: Buffer.byteLength(body), sha256: createHash('sha256').update(body).digest('hex') });
       };
-      for (const [name, doc] of [['segments.json', segments], ['personas.json', personas], ['quality.json', quality]] as const) {
+      const documents = [
+        ['segments.json', segments],
+        ['personas.json', personas],
+        ['migration.json', migration],
+        ['history.json', history],
+        ['quality.json', quality],
+      ] as const;
+      for (const [name, doc] of documents) {
         await put(`${prefix}${name}`, `${JSON.stringify(doc, null, 2)}\n`, 'application/json');
       }
       // One file per persona and language (JSON, validated, and Markdown) under personas/.
       for (const file of personaFiles(personaSet.byLanguage, input.config.currency?.reporting)) await put(`${prefix}${file.key}`, file.body, file.contentType);
       // The same figures as tables for BI tools (Glue tables over runs/<run>/tables/<table>/).
-      const { segment_summary, personas: personaTable } = OUTPUT_TABLES;
+      const { segment_summary, personas: personaTable, segment_migration } = OUTPUT_TABLES;
       await put(`${prefix}${outputTableFolder(segment_summary)}part-00000.jsonl`, toJsonLines(segment_summary, segmentSummaryRows(segments)), 'application/x-ndjson');
       await put(`${prefix}${outputTableFolder(personaTable)}part-00000.jsonl`, toJsonLines(personaTable, personaRows(personas)), 'application/x-ndjson');
+      await put(`${prefix}${outputTableFolder(segment_migration)}part-00000.jsonl`, toJsonLines(segment_migration, migrationRows(migration)), 'application/x-ndjson');
+      // For spreadsheet users: the segment_summary table as RFC 4180 CSV.
+      await put(`${prefix}segment_summary.csv`, segmentSummaryCsv(segments), 'text/csv; charset=utf-8');
       const listed = await store.list(prefix);
       // Keys starting with '_' are the run's own bookkeeping (query journal, failure marker), not results.
       const engineFiles = listed
@@ -324,7 +360,7 @@ export async function refreshSegments(deps: RefreshDeps, input: RefreshInput): P
     }, (f) => ({ files: f.length }));
 
     log.log('info', 'refresh published', { customers: segments.customers, files: files.length });
-    return { runId, prefix, segments, personas, quality, files, stages };
+    return { runId, prefix, segments, personas, quality, migration, history, files, stages };
   } catch (error) {
     log.log('error', 'refresh failed', { error: describeError(error) });
     // Leave a marker for operators; latest.json still points at the last good run.

@@ -12,12 +12,18 @@ export const BUILT_RELATIONS = [
   'customer_segments',
   'segment_members',
 ] as const;
+/**
+ * The previous complete run's published customer_segments (customer_id, rfm_segment, lifecycle_stage), attached by
+ * QueryEngine.attachPreviousRun; empty on a first run.
+ */
+export const PREVIOUS_RELATIONS = ['previous_segments'] as const;
 export type InputRelation = (typeof INPUT_RELATIONS)[number];
+export type PreviousRelation = (typeof PREVIOUS_RELATIONS)[number];
 export type BuiltRelation = (typeof BUILT_RELATIONS)[number];
-export type RelationName = InputRelation | BuiltRelation;
+export type RelationName = InputRelation | PreviousRelation | BuiltRelation;
 export type Relations = Readonly<Record<RelationName, string>>;
 
 /** Plain names, as DuckDB uses them (and as tests print them). */
 export const PLAIN_RELATIONS: Relations = Object.fromEntries(
-  [...INPUT_RELATIONS, ...BUILT_RELATIONS].map((name) => [name, name]),
+  [...INPUT_RELATIONS, ...PREVIOUS_RELATIONS, ...BUILT_RELATIONS].map((name) => [name, name]),
 ) as Relations;

@@ -3,6 +3,7 @@ import { lifecycleStageSql } from '../segments/lifecycle.ts';
 import { rfmSegmentSql } from '../segments/rfm-grid.ts';
 import { ruleSegmentsArraySql } from '../segments/rule-compiler.ts';
 import { discoveryAssignmentSql, type DiscoveryModel } from './discovery.ts';
+import { experimentBucketSql } from './experiments.ts';
 import { sqlDate, sqlInteger, sqlString } from './literals.ts';
 import type { Relations } from './relations.ts';
 
@@ -49,7 +50,8 @@ ${discoveryAssignmentSql(rel.customer_features, discovered)}
   FROM scored
 )
 SELECT named.*, ${ruleSegmentsArraySql(config.segments, asOf)} AS segments,
-  ${discovered ? 'dsc.discovered_segment' : 'CAST(NULL AS varchar)'} AS discovered_segment
+  ${discovered ? 'dsc.discovered_segment' : 'CAST(NULL AS varchar)'} AS discovered_segment,
+  ${experimentBucketSql('named.customer_id', config.experiments.salt)} AS experiment_bucket
 FROM named${discovered ? '\nLEFT JOIN discovered AS dsc ON dsc.customer_id = named.customer_id' : ''}`;
 }
 
@@ -65,6 +67,7 @@ export function customerSegmentsOutputSql(rel: Relations, provenance: { runId: s
   return `SELECT customer_id, CAST(recency_days AS integer) AS recency_days, CAST(frequency AS integer) AS frequency,
   CAST(monetary AS double) AS monetary, r_score, f_score, m_score,
   rfm_segment, lifecycle_stage, segments, CAST(discovered_segment AS varchar) AS discovered_segment,
+  CAST(experiment_bucket AS integer) AS experiment_bucket,
   ${sqlDate(provenance.asOf)} AS as_of_date, ${sqlString(provenance.runId)} AS run_id, ${sqlString(provenance.configHash)} AS config_hash
 FROM ${rel.customer_segments}
 ORDER BY customer_id ASC`;

@@ -9,7 +9,8 @@ import { generateLake } from '../../shared/generate/generate-lake.ts';
 import { silentLogger } from '../../shared/logging.ts';
 import { refreshSegments, type RefreshResult } from '../../shared/pipeline/refresh.ts';
 import { defaultSegmentsConfig } from '../../shared/segments/default-config.ts';
-import { BUILT_RELATIONS, INPUT_RELATIONS } from '../../shared/sql/relations.ts';
+import { BUILT_RELATIONS, INPUT_RELATIONS, PREVIOUS_RELATIONS } from '../../shared/sql/relations.ts';
+import { migrationSql } from '../../shared/sql/migration.ts';
 import { LocalObjectStore } from '../../shared/stores/local.ts';
 import { tempDir } from '../helpers/duckdb.ts';
 import { FakeAthena } from './athena-fake-client.ts';
@@ -25,6 +26,9 @@ import { MemoryStore } from './athena-fakes.ts';
  */
 const AS_OF = '2026-03-31';
 const RUN_ID = '2026-03-31_20260401T013000Z_abcdef';
+/** A complete run before this one, so the migration compares with a real previous run on both engines. */
+const PREVIOUS_AS_OF = '2026-03-15';
+const PREVIOUS_RUN_ID = '2026-03-15_20260316T013000Z_012345';
 const DATABASE = 'customer_segments';
 const FORMATS = { orders: 'parquet', customers: 'jsonl', events: 'csv' } as const;
 const clock = () => new Date('2026-04-01T01:30:00Z');
@@ -100,12 +104,21 @@ beforeAll(async () => {
   await generateLake({ customers: 2_500, seed: 5, out: lake, asOf: AS_OF, formats: FORMATS });
   const config = defaultSegmentsConfig();
 
+  const duckStore = new LocalObjectStore(await tempDir('athena-replay-duck'));
+  const before = await DuckDbQueryEngine.open({ lakeDir: lake, threads: 2 });
+  try {
+    await refreshSegments({ engine: before, store: duckStore, clock, log: silentLogger, toolVersion: 'test' }, { asOf: PREVIOUS_AS_OF, config, runId: PREVIOUS_RUN_ID });
+  } finally {
+    await before.close();
+  }
+  const previousPointer = (await duckStore.get('latest.json'))!;
+
   duckCalls = [];
   const replies = new Map<string, Row[][]>();
   const duck = recording(await DuckDbQueryEngine.open({ lakeDir: lake, threads: 2 }), duckCalls, replies);
   try {
     duckResult = await refreshSegments(
-      { engine: duck, store: new LocalObjectStore(await tempDir('athena-replay-duck')), clock, log: silentLogger, toolVersion: 'test' },
+      { engine: duck, store: duckStore, clock, log: silentLogger, toolVersion: 'test' },
       { asOf: AS_OF, config, runId: RUN_ID },
     );
   } finally {
@@ -114,6 +127,9 @@ beforeAll(async () => {
 
   fake = new FakeAthena();
   const results = new MemoryStore('s3://results/');
+  // The previous run as Athena's results bucket holds it: the pointer and the customer_segments part files.
+  await results.put('latest.json', previousPointer);
+  results.add(`runs/${PREVIOUS_RUN_ID}/customer_segments/part-0000.parquet`, 64);
   let currentStep = '';
   fake.onStart = (input, queryId) => {
     const sql = input.QueryString ?? '';
@@ -151,7 +167,7 @@ afterAll(() => fake?.restore());
 describe('the refresh on the Athena adapter', () => {
   it('sends Athena the SQL DuckDB ran, with only the relation names differing', () => {
     const athenaNames = athena.relations;
-    const plain = [...INPUT_RELATIONS, ...BUILT_RELATIONS];
+    const plain = [...INPUT_RELATIONS, ...PREVIOUS_RELATIONS, ...BUILT_RELATIONS];
     const toAthena = (sql: string) => sql.replace(new RegExp(`\\b(${plain.join('|')})\\b`, 'g'), (name) => athenaNames[name as (typeof plain)[number]]);
     // DuckDB's own bookkeeping queries (reading the lake, malformed-line diagnostics) are not the pipeline's.
     const pipelineCalls = duckCalls.filter((c) => !c.step.startsWith('load ') && !c.step.startsWith('malformed '));
@@ -180,6 +196,36 @@ describe('the refresh on the Athena adapter', () => {
     expect(athenaResult.segments.provenance.engine).toBe('athena');
     expect(duckResult.segments.customers).toBeGreaterThan(2_000);
     expect(duckResult.personas.personas.length).toBeGreaterThan(5);
+  });
+
+  it('compares with the previous run through the Glue output table, filtered on its run partition', () => {
+    expect(athena.relations.previous_segments).toBe(
+      `(SELECT customer_id, rfm_segment, lifecycle_stage FROM "${DATABASE}"."customer_segments" WHERE "run" = '${PREVIOUS_RUN_ID}')`,
+    );
+    const migration = statements.filter((s) => s.includes(athena.relations.previous_segments));
+    expect(migration).toEqual([migrationSql(athena.relations)]);
+    const strip = <T extends { provenance: object }>(doc: T) => ({ ...doc, provenance: { ...doc.provenance, engine: undefined } });
+    expect(strip(athenaResult.migration)).toEqual(strip(duckResult.migration));
+    expect(duckResult.migration.previous_run_id).toBe(PREVIOUS_RUN_ID);
+    expect(duckResult.migration.previous_as_of).toBe(PREVIOUS_AS_OF);
+    expect(duckResult.migration.moved.rfm).toBeGreaterThan(0);
+  });
+
+  it('compares with nothing on a first run: an empty relation, and no statement over the output table', async () => {
+    const first = new AthenaQueryEngine({
+      client: fake.client,
+      workGroup: 'segments',
+      database: DATABASE,
+      runId: 'first',
+      lake: { store: new LocalObjectStore(lake), root: 's3://lake/', formats: FORMATS },
+      scratch: new MemoryStore('s3://results/work/first/'),
+    });
+    const store = new MemoryStore('s3://results/');
+    expect(await first.attachPreviousRun(null)).toBe(false);
+    expect(await first.attachPreviousRun({ store, prefix: 'runs/gone/', runId: 'gone' })).toBe(false);
+    const sql = migrationSql(first.relations);
+    expect(sql).not.toContain('"customer_segments" WHERE');
+    expect(validate(sql, Dialect.Trino).errors).toEqual([]);
   });
 
   it('records Athena’s query ids, bytes scanned and engine time per query in the quality report', () => {

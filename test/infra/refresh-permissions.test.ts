@@ -87,12 +87,13 @@ describe('refresh role', () => {
     });
   });
 
-  it('reads the catalog, the database, the lake tables and the run tables', () => {
+  it('reads the catalog, the database, the lake tables, the published customer_segments (the previous run) and the run tables', () => {
     expect(grant('GlueReadLakeAndRunTables').resources).toEqual(
       sorted([
         `${GLUE}:catalog`,
         `${GLUE}:database/customer_segments`,
         ...TABLE_NAMES.map((table) => `${GLUE}:table/customer_segments/${table}`),
+        `${GLUE}:table/customer_segments/${OUTPUT_TABLES.customer_segments.name}`,
         `${GLUE}:table/customer_segments/*__*`,
       ]),
     );
