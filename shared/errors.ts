@@ -86,6 +86,14 @@ export class QueryDeadlineError extends QueryFailedError {
   }
 }
 
+/**
+ * Another refresh holds the output's lease (`_lease.json`): it is running now, or crashed less than the lease's
+ * lifetime ago. Nothing was read or written; run again later (an expired lease is taken over automatically).
+ */
+export class RefreshAlreadyRunningError extends SegmentsError {
+  readonly exitCode = 5;
+}
+
 /** Writing results to the object store failed; the previous run stays published. */
 export class PublishError extends SegmentsError {
   readonly exitCode = 1;

@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
 import * as z from 'zod';
 import { ConfigError } from '../errors.ts';
+import { isValidIsoDate } from '../sql/literals.ts';
 import { FEATURES, LIFECYCLE_STAGES, RFM_SEGMENT_IDS, isFeatureName, type FeatureSpec } from './features.ts';
 import { PERSONA_LANGUAGES, PersonaLanguage } from './outputs.ts';
 
@@ -114,6 +115,17 @@ export const SegmentsConfig = z
           .max(1)
           .default(0.2)
           .describe('refuse to publish when more than this share of a table’s rows is quarantined'),
+        maxSegmentSwing: z
+          .number()
+          .positive()
+          .default(0.5)
+          .describe('warn (and list in quality.json swings) when a segment’s size changes by more than this share since the previous complete run'),
+        minSegmentSizeForSwing: z
+          .number()
+          .int()
+          .min(1)
+          .default(100)
+          .describe('only segments with at least this many customers in either run are checked for swings'),
       })
       .prefault({}),
     currency: z
@@ -154,6 +166,7 @@ export const SegmentsConfig = z
           .string()
           .min(1)
           .max(200)
+          .refine((salt) => !salt.includes('\u0000'), 'cannot contain a NUL character')
           .default('segments-v1')
           .describe('salt of the experiment bucket hash (customer_segments.experiment_bucket, 0–99); change it to reshuffle every customer'),
       })
@@ -249,7 +262,8 @@ function checkValue(spec: FeatureSpec, feature: string, value: unknown, path: Pa
       if (typeof value !== 'boolean') fail(`"${feature}" is true or false; got ${JSON.stringify(value)}`);
       return;
     case 'date':
-      if (typeof value !== 'string' || !/^\d{4}-\d{2}-\d{2}$/.test(value) || Number.isNaN(Date.parse(`${value}T00:00:00Z`))) {
+      // A calendar date: Date.parse also takes 2023-02-30, which the SQL literal would then refuse mid-run.
+      if (typeof value !== 'string' || !isValidIsoDate(value)) {
         fail(`"${feature}" is a date written YYYY-MM-DD; got ${JSON.stringify(value)}`);
       }
       return;
@@ -257,6 +271,9 @@ function checkValue(spec: FeatureSpec, feature: string, value: unknown, path: Pa
     case 'string_list':
       if (typeof value !== 'string') {
         fail(`"${feature}" takes text values; got ${JSON.stringify(value)}`);
+      } else if (value.includes('\u0000')) {
+        // No SQL string literal can hold a NUL byte (sql/literals.ts refuses it): refuse it here, with its path.
+        fail(`"${feature}" values cannot contain a NUL character`);
       } else if (spec.values && !spec.values.includes(value)) {
         fail(`"${value}" is not a value of "${feature}" (one of ${spec.values.join(', ')})`);
       }

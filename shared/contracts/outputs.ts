@@ -352,6 +352,10 @@ export const QualityDocument = z.object({
   }),
   freshness: z.object({ newest_data: z.string().nullable(), age_days: z.number().nullable(), status: z.enum(['fresh', 'stale_warning', 'stale']) }),
   rfm: z.object({ status: z.enum(['ok', 'insufficient_data']), bins: z.number().int(), buyers: z.number().int() }),
+  swings: z
+    .array(z.object({ segment_id: z.string(), kind: SegmentKind, previous: z.number().int(), current: z.number().int(), change: z.number() }))
+    .default([])
+    .describe('segments whose size changed by more than quality.maxSegmentSwing since the previous complete run (published, with a warning)'),
   queries: z.array(z.object({ step: z.string(), wall_ms: z.number(), engine_ms: z.number(), bytes_scanned: z.number().optional(), query_id: z.string().optional() })),
 });
 export type QualityDocument = z.infer<typeof QualityDocument>;

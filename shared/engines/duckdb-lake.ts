@@ -60,7 +60,11 @@ export async function listTableFiles(lakeDir: string, table: TableName): Promise
   return files;
 }
 
-/** The first line of a CSV file: files are grouped by header so each group can be read with reject tracking. */
+/**
+ * The first line of a CSV file: files are grouped by header so each group can be read with reject tracking. The
+ * key keeps the line ending: one read_csv call takes its dialect from its first file, so a CRLF file grouped with
+ * LF files fails the whole scan ("column … could not be found").
+ */
 export async function readCsvHeader(file: string): Promise<string> {
   const handle = await open(file, 'r');
   try {
@@ -68,7 +72,7 @@ export async function readCsvHeader(file: string): Promise<string> {
     const { bytesRead } = await handle.read(buffer, 0, buffer.length, 0);
     const text = buffer.subarray(0, bytesRead).toString('utf8').replace(/^\uFEFF/, '');
     const end = text.search(/\r?\n/);
-    return (end === -1 ? text : text.slice(0, end)).trim();
+    return `${(end === -1 ? text : text.slice(0, end)).trim()}${text[end] === '\r' ? ' (CRLF)' : ''}`;
   } finally {
     await handle.close();
   }
@@ -94,9 +98,12 @@ export function emptyRawView(table: TableName): string {
   return `SELECT ${columns.join(', ')}, CAST(NULL AS VARCHAR) AS source_file WHERE false`;
 }
 
-/** JSON Lines read as text lines, so one malformed line is quarantined instead of failing the whole scan. */
-export function jsonLinesSource(files: readonly LakeFile[]): string {
-  return `read_csv(${fileList(files)}, columns = {'line': 'VARCHAR'}, header = false, delim = '\u001f', quote = '', escape = '', filename = true, auto_detect = false, strict_mode = false)`;
+/**
+ * JSON Lines read as text lines, so one malformed line is quarantined instead of failing the whole scan. A line
+ * that is not UTF-8 (Latin-1 bytes) cannot even be read as text: it goes to the rejects table, like a bad CSV line.
+ */
+export function jsonLinesSource(files: readonly LakeFile[], rejects: string): string {
+  return `read_csv(${fileList(files)}, columns = {'line': 'VARCHAR'}, header = false, delim = '\u001f', quote = '', escape = '', filename = true, auto_detect = false, strict_mode = false, store_rejects = true, ignore_errors = true, rejects_table = '${rejects}', rejects_scan = '${rejects}_scan')`;
 }
 
 export function jsonFieldAsText(field: string, list: boolean): string {

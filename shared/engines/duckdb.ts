@@ -85,6 +85,13 @@ export class DuckDbQueryEngine implements QueryEngine {
     const files = await listTableFiles(this.options.lakeDir, table);
     const view = this.relations[`raw_${table}`];
     if (!files || files.length === 0) {
+      if (files && TABLES[table].required) {
+        // The folder is there but holds only empty (0-byte) files: an empty input, not a missing table. It reads
+        // as zero rows, and the quality gate refuses to publish (exit 4) naming the empty table.
+        await this.connection.run(`CREATE OR REPLACE TEMP VIEW ${view} AS ${emptyRawView(table)}`);
+        this.#diagnostics.set(table, []);
+        return { table, present: true, files: 0, bytes: 0, formats: [] };
+      }
       if (TABLES[table].required) {
         throw new InputError(
           `the lake ${this.options.lakeDir} has no ${table}/ data: the ${table} table is required (CSV, JSON Lines or Parquet files under ${table}/)`,
@@ -128,7 +135,8 @@ export class DuckDbQueryEngine implements QueryEngine {
     const jsonFiles = byFormat.get('jsonl') ?? [];
     if (jsonFiles.length > 0) {
       const relation = `jsonl_${table}`;
-      await this.#run(`load ${table}`, `CREATE OR REPLACE TEMP VIEW ${relation}_lines AS SELECT line, filename FROM ${jsonLinesSource(jsonFiles)} WHERE trim(line) <> ''`);
+      const rejects = `rejects_${table}_json`;
+      await this.#run(`load ${table}`, `CREATE OR REPLACE TEMP VIEW ${relation}_lines AS SELECT line, filename FROM ${jsonLinesSource(jsonFiles, rejects)} WHERE trim(line) <> ''`);
       const columns = TABLES[table].columns.map((c) => `${jsonFieldAsText(c.name, c.list ?? false)} AS "${c.name}"`);
       await this.#run(
         `load ${table}`,
@@ -138,6 +146,8 @@ export class DuckDbQueryEngine implements QueryEngine {
       // json_valid only) pass over the lines.
       diagnostics.push(
         `SELECT filename AS file, CAST(NULL AS BIGINT) AS line, concat('invalid JSON: ', left(line, 120)) AS error FROM ${relation}_lines WHERE NOT json_valid(line)`,
+        // Lines the text reader itself rejected (not UTF-8), with their line number.
+        `SELECT s.file_path AS file, e.line AS line, min(e.error_message) AS error FROM ${rejects} AS e JOIN ${rejects}_scan AS s ON s.scan_id = e.scan_id AND s.file_id = e.file_id GROUP BY s.file_path, e.line`,
       );
       selects.push(await this.#contractSelect(table, relation, jsonFiles));
     }

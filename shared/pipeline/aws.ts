@@ -1,9 +1,10 @@
 import { AthenaClient } from '@aws-sdk/client-athena';
-import { S3Client } from '@aws-sdk/client-s3';
+import { S3Client, type S3ClientConfig } from '@aws-sdk/client-s3';
 import type { RefreshEnvironment } from '../contracts/lambda.ts';
 import { AthenaQueryEngine } from '../engines/athena.ts';
 import { objectStoreJournal } from '../engines/query-journal.ts';
 import type { Logger } from '../logging.ts';
+import { S3LeaseStore } from '../stores/lease-s3.ts';
 import { S3ObjectStore } from '../stores/s3.ts';
 import type { NightlyRuntime } from './nightly.ts';
 
@@ -13,11 +14,21 @@ export interface AwsClients {
   readonly s3: S3Client;
 }
 
+/** Attempts per S3 call (first + retries); test/adapters/transient-errors.test.ts publishes a whole run through ~30 % injected faults. */
+export const S3_MAX_ATTEMPTS = 8;
+
+/**
+ * The S3 client's retry settings: S3 answers 500 InternalError / 503 SlowDown now and then, more under load, and the
+ * store relies on the SDK's standard retry (exponential back-off with jitter, retry quota) with more attempts than
+ * its default 3. Exported so tests build their clients with exactly these settings.
+ */
+export const S3_CLIENT_OPTIONS = { maxAttempts: S3_MAX_ATTEMPTS, retryMode: 'standard' } as const satisfies S3ClientConfig;
+
 export function createAwsClients(): AwsClients {
   return {
     // The Athena adapter owns retries (it knows which calls are safe to repeat and for how long): one SDK attempt.
     athena: new AthenaClient({ maxAttempts: 1 }),
-    s3: new S3Client({}),
+    s3: new S3Client({ ...S3_CLIENT_OPTIONS }),
   };
 }
 
@@ -27,6 +38,8 @@ export function awsRuntime(env: RefreshEnvironment, clients: AwsClients, log: Lo
   const lake = new S3ObjectStore({ client: clients.s3, bucket: env.LAKE_BUCKET, prefix: env.LAKE_PREFIX });
   return {
     results,
+    lease: new S3LeaseStore({ client: clients.s3, bucket: env.RESULTS_BUCKET, prefix: env.RESULTS_PREFIX }),
+    holder: `lambda:${process.env.AWS_LAMBDA_LOG_STREAM_NAME ?? process.pid}`,
     clock: () => new Date(),
     log,
     toolVersion,

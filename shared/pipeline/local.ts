@@ -6,10 +6,15 @@ import { DuckDbQueryEngine } from '../engines/duckdb.ts';
 import { ConfigError } from '../errors.ts';
 import { silentLogger, type Logger } from '../logging.ts';
 import { defaultSegmentsConfig } from '../segments/default-config.ts';
+import { acquireLease } from '../stores/lease.ts';
+import { LocalLeaseStore } from '../stores/lease-local.ts';
 import { LocalObjectStore } from '../stores/local.ts';
 import { utcDate } from '../time.ts';
 import { TOOL_VERSION } from '../version.ts';
-import { refreshSegments, type RefreshResult, type StageEvent } from './refresh.ts';
+import { newRunId, refreshSegments, type RefreshResult, type StageEvent } from './refresh.ts';
+
+/** A local run holds `<out>/_lease.json` for this long and renews it every third of that while it runs. */
+export const LOCAL_LEASE_TTL_MS = 10 * 60_000;
 
 export interface LocalRefreshOptions {
   lakeDir: string;
@@ -22,6 +27,10 @@ export interface LocalRefreshOptions {
   onStage?: (event: StageEvent) => void;
   threads?: number;
   memoryLimit?: string;
+  /** Chosen by the caller (tests: a fixed id for deterministic output); a new one is made otherwise. */
+  runId?: string;
+  /** Lease lifetime; the lease is renewed every third of it (default LOCAL_LEASE_TTL_MS). */
+  leaseTtlMs?: number;
 }
 
 export async function loadConfig(configPath: string | undefined): Promise<SegmentsConfig> {
@@ -41,6 +50,21 @@ export async function refreshLocal(options: LocalRefreshOptions): Promise<Refres
   const clock = options.clock ?? (() => new Date());
   const asOf = options.asOf ?? utcDate(clock());
   const log = options.log ?? silentLogger;
+  const runId = options.runId ?? newRunId(asOf, clock());
+  // One refresh per output folder: a second one started meanwhile stops with RefreshAlreadyRunningError.
+  const ttlMs = options.leaseTtlMs ?? LOCAL_LEASE_TTL_MS;
+  const lease = await acquireLease(new LocalLeaseStore(options.outDir), { runId, clock, ttlMs, renewEveryMs: Math.max(1_000, Math.floor(ttlMs / 3)), log });
+  try {
+    return await refreshWithEngine(options, { asOf, config, clock, log, runId });
+  } finally {
+    await lease.release();
+  }
+}
+
+async function refreshWithEngine(
+  options: LocalRefreshOptions,
+  { asOf, config, clock, log, runId }: { asOf: string; config: SegmentsConfig; clock: () => Date; log: Logger; runId: string },
+): Promise<RefreshResult> {
   const engine = await DuckDbQueryEngine.open({
     lakeDir: options.lakeDir,
     threads: options.threads ?? Math.min(os.availableParallelism(), 4),
@@ -51,7 +75,7 @@ export async function refreshLocal(options: LocalRefreshOptions): Promise<Refres
   try {
     return await refreshSegments(
       { engine, store: new LocalObjectStore(options.outDir), clock, log, toolVersion: TOOL_VERSION, ...(options.onStage ? { onStage: options.onStage } : {}) },
-      { asOf, config },
+      { asOf, config, runId },
     );
   } finally {
     await engine.close();

@@ -5,6 +5,7 @@ import type { QueryEngine } from '../engines/query-engine.ts';
 import { ConfigError } from '../errors.ts';
 import type { Logger } from '../logging.ts';
 import { defaultSegmentsConfig } from '../segments/default-config.ts';
+import { acquireLease, type LeaseStore } from '../stores/lease.ts';
 import { getJson, type ObjectStore } from '../stores/object-store.ts';
 import { utcDate } from '../time.ts';
 import { LATEST_KEY, QUERY_JOURNAL, newRunId, refreshSegments } from './refresh.ts';
@@ -25,7 +26,17 @@ export interface NightlyRuntime {
   readonly clock: () => Date;
   readonly log: Logger;
   readonly toolVersion: string;
+  /**
+   * The results' lease (`_lease.json` next to latest.json): one refresh at a time. It expires when the invocation's
+   * time is up (plus LEASE_MARGIN_MS), since a Lambda cannot outlive that, so a timed-out invocation never blocks the
+   * retry for long and no renewal is needed. Without one (tests), runs are not serialised.
+   */
+  readonly lease?: LeaseStore;
+  /** Who holds the lease, for the operator reading `_lease.json` (e.g. the request id). */
+  readonly holder?: string;
 }
+
+export const LEASE_MARGIN_MS = 60_000;
 
 export type DisposableEngine = QueryEngine & { dispose?(): Promise<void> };
 
@@ -58,6 +69,28 @@ export async function runNightlyRefresh(
     return { run_id: runId, as_of: asOf, status: 'already_published', prefix };
   }
 
+  const lease = runtime.lease
+    ? await acquireLease(runtime.lease, {
+        runId,
+        clock: runtime.clock,
+        ttlMs: remainingMs() + LEASE_MARGIN_MS,
+        log,
+        ...(runtime.holder ? { holder: runtime.holder } : {}),
+      })
+    : undefined;
+  try {
+    return await refreshHoldingLease(env, runtime, remainingMs, { asOf, runId, prefix, log });
+  } finally {
+    await lease?.release();
+  }
+}
+
+async function refreshHoldingLease(
+  env: RefreshEnvironment,
+  runtime: NightlyRuntime,
+  remainingMs: () => number,
+  { asOf, runId, prefix, log }: { asOf: string; runId: string; prefix: string; log: Logger },
+): Promise<NightlyOutcome> {
   const config = await loadConfig(env, runtime);
   const deadlineAt = runtime.clock().getTime() + remainingMs() - env.DEADLINE_MARGIN_SECONDS * 1000;
   const engine = await runtime.engineFor({ runId, journalKey: `${prefix}${QUERY_JOURNAL}`, deadlineAt });

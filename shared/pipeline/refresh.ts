@@ -30,7 +30,7 @@ import { REJECT_FIELD, STAGE_SQL } from '../sql/staging.ts';
 import { distributionsSql, medianRecencySql, quarantineSql, rejectExamplesSql, segmentSummarySql, tableQualitySql } from '../sql/summaries.ts';
 import { putJson, type ObjectStore } from '../stores/object-store.ts';
 import { daysBetween } from '../time.ts';
-import { historyDocument, migrationDocument, previousHistory, readPreviousRun, segmentSummaryCsv } from './run-documents.ts';
+import { historyDocument, migrationDocument, previousHistory, previousSegments, readPreviousRun, segmentSummaryCsv, segmentSwings, type SegmentSwing } from './run-documents.ts';
 import type { z } from 'zod';
 
 export interface StageEvent {
@@ -95,6 +95,7 @@ export async function refreshSegments(deps: RefreshDeps, input: RefreshInput): P
   const hash = configHash(input.config);
   const stages: { stage: string; ms: number }[] = [];
   const warnings: string[] = [];
+  let swings: SegmentSwing[] = [];
 
   const stage = async <T>(name: string, work: () => Promise<T>, detail?: (result: T) => Record<string, unknown>): Promise<T> => {
     deps.onStage?.({ stage: name, status: 'start' });
@@ -159,7 +160,9 @@ export async function refreshSegments(deps: RefreshDeps, input: RefreshInput): P
         warnings.push(`${m.file}${m.line ? `:${m.line}` : ''}: malformed ${table} line quarantined (${m.values})`);
       }
     }
-    if ((tables.orders?.rows_accepted ?? 0) === 0) failures.push('orders: no accepted rows, nothing to segment');
+    if (tables.orders?.present && tables.orders.rows_read === 0) {
+      failures.push(`orders: the input is empty (0 rows in ${tables.orders.files} non-empty file(s) under orders/), nothing to segment`);
+    } else if ((tables.orders?.rows_accepted ?? 0) === 0) failures.push('orders: no accepted rows, nothing to segment');
     const freshness = freshnessOf(maxTs, input.asOf, input.config.freshness);
     if (freshness.status === 'stale') {
       failures.push(`data is stale: newest accepted row ${maxTs ?? 'none'} is ${freshness.age_days ?? '∞'} days before the as-of date (limit ${input.config.freshness.failAfterDays})`);
@@ -175,6 +178,7 @@ export async function refreshSegments(deps: RefreshDeps, input: RefreshInput): P
         status,
         failures,
         warnings,
+        swings,
         tables,
         coverage,
         freshness,
@@ -309,6 +313,19 @@ export async function refreshSegments(deps: RefreshDeps, input: RefreshInput): P
       historyDocument(provenance, segments, await previousHistory(store, previousRun, log), input.config.history.maxRuns),
       'history.json',
     );
+    // Segment size swings against the previous complete run: published, with a warning each.
+    const before = await previousSegments(store, previousRun, log);
+    if (before) {
+      swings = segmentSwings(before.segments, segments.segments, {
+        maxSwing: input.config.quality.maxSegmentSwing,
+        minSize: input.config.quality.minSegmentSizeForSwing,
+      });
+      for (const s of swings) {
+        warnings.push(
+          `segment ${s.kind}/${s.segment_id} changed by ${s.change > 0 ? '+' : ''}${round(s.change * 100, 1)}% since run ${previousRun?.runId} (${s.previous} → ${s.current} customers; limit ±${round(input.config.quality.maxSegmentSwing * 100, 1)}%)`,
+        );
+      }
+    }
     const quality = qualityDoc('passed', coverage, { status: rfm.status, bins: rfm.bins, buyers: rfm.buyers });
 
     const files = await stage('publish', async () => {
@@ -355,7 +372,7 @@ export async function refreshSegments(deps: RefreshDeps, input: RefreshInput): P
         prefix,
         manifest: `${prefix}manifest.json`,
       }, 'latest.json');
-      await putJson(store, LATEST_KEY, pointer);
+      await publishLatest(store, pointer, log);
       return all;
     }, (f) => ({ files: f.length }));
 
@@ -366,6 +383,22 @@ export async function refreshSegments(deps: RefreshDeps, input: RefreshInput): P
     // Leave a marker for operators; latest.json still points at the last good run.
     await putJson(store, `${prefix}${FAILED_MARKER}`, { run_id: runId, failed_at: deps.clock().toISOString(), error: describeError(error) }).catch(() => {});
     throw error;
+  }
+}
+
+/**
+ * Writes latest.json. A PUT whose response was lost (timeout, connection reset after S3 stored it) may still have
+ * taken effect: then the run IS published, and must be neither reported failed nor marked _FAILED. So when the
+ * write throws, latest.json is read back; if it holds exactly this pointer the publish counts as done.
+ */
+async function publishLatest(store: ObjectStore, pointer: LatestPointer, log: Logger): Promise<void> {
+  const body = `${JSON.stringify(pointer, null, 2)}\n`;
+  try {
+    await store.put(LATEST_KEY, body, 'application/json');
+  } catch (error) {
+    const now = await store.get(LATEST_KEY).catch(() => undefined);
+    if (now === undefined || Buffer.from(now).toString('utf8') !== body) throw error;
+    log.log('warn', 'latest.json write reported an error but took effect; the run is published', { error: describeError(error) });
   }
 }
 

@@ -5,7 +5,8 @@ import {
   type MigrationDocument,
   type MigrationFlow,
   type Provenance,
-  type SegmentsDocument,
+  type QualityDocument,
+  SegmentsDocument,
 } from '../contracts/outputs.ts';
 import type { Row } from '../engines/query-engine.ts';
 import type { Logger } from '../logging.ts';
@@ -25,9 +26,13 @@ export interface PreviousRunRef {
 
 /** The complete run latest.json points at, or null (first run, or a pointer that does not parse). */
 export async function readPreviousRun(store: ObjectStore, latestKey: string, log?: Logger): Promise<PreviousRunRef | null> {
+  // A failed READ fails the run (S3StoreError): treating it as "no previous run" would publish a run whose
+  // history.json restarts and whose migration compares with nothing. Only unparseable content is tolerated.
+  const bytes = await store.get(latestKey);
+  if (bytes === undefined) return null;
   let raw: unknown;
   try {
-    raw = await getJson(store, latestKey);
+    raw = JSON.parse(Buffer.from(bytes).toString('utf8'));
   } catch (error) {
     log?.log('warn', 'latest.json is not JSON; comparing with no previous run', { error: (error as Error).message });
     return null;
@@ -95,10 +100,14 @@ export function historyEntry(segments: SegmentsDocument): HistoryRun {
  */
 export async function previousHistory(store: ObjectStore, previous: PreviousRunRef | null, log?: Logger): Promise<HistoryRun[]> {
   if (!previous) return [];
+  // As above: the reads must succeed (or find nothing); only content that does not parse starts a new history.
+  const historyBytes = await store.get(`${previous.prefix}history.json`);
+  const segmentsBytes = await store.get(`${previous.prefix}segments.json`);
+  const parse = (bytes: Uint8Array | undefined): unknown => (bytes === undefined ? undefined : JSON.parse(Buffer.from(bytes).toString('utf8')));
   try {
-    const history = HistoryDocument.safeParse(await getJson(store, `${previous.prefix}history.json`));
+    const history = HistoryDocument.safeParse(parse(historyBytes));
     if (history.success) return history.data.runs;
-    const segments = await getJson<SegmentsDocument>(store, `${previous.prefix}segments.json`);
+    const segments = parse(segmentsBytes) as SegmentsDocument | undefined;
     if (segments?.provenance && Array.isArray(segments.segments)) return [historyEntry(segments)];
   } catch (error) {
     log?.log('warn', 'could not read the previous run’s history; starting a new one', { run: previous.runId, error: (error as Error).message });
@@ -132,4 +141,47 @@ export function segmentSummaryCsv(segments: SegmentsDocument): string {
       : value;
   const lines = [columns.map(csvField).join(','), ...segmentSummaryRows(segments).map((row) => columns.map((c) => csvField(cell(row[c]))).join(','))];
   return `${lines.join('\r\n')}\r\n`;
+}
+
+export type SegmentSwing = QualityDocument['swings'][number];
+
+/**
+ * Segments whose size changed by more than `maxSwing` (a share: 0.5 = ±50 %) from the previous complete run to
+ * this one; only segments with at least `minSize` customers in either run, so small segments do not raise noise.
+ * A segment gone from this run counts as size 0; one new in this run has no previous size and is not compared.
+ */
+export function segmentSwings(
+  previous: SegmentsDocument['segments'],
+  current: SegmentsDocument['segments'],
+  limits: { maxSwing: number; minSize: number },
+): SegmentSwing[] {
+  const key = (s: { kind: string; id: string }) => `${s.kind}\u0000${s.id}`;
+  const now = new Map(current.map((s) => [key(s), s.size]));
+  const swings: SegmentSwing[] = [];
+  for (const before of previous) {
+    const after = now.get(key(before)) ?? 0;
+    if (before.size <= 0 || Math.max(before.size, after) < limits.minSize) continue;
+    const change = (after - before.size) / before.size;
+    if (Math.abs(change) > limits.maxSwing) {
+      swings.push({ segment_id: before.id, kind: before.kind, previous: before.size, current: after, change: Math.round(change * 10_000) / 10_000 });
+    }
+  }
+  return swings;
+}
+
+/** The previous complete run's segments.json, or null when it cannot be read (then no swing is checked). */
+export async function previousSegments(store: ObjectStore, previous: PreviousRunRef | null, log?: Logger): Promise<SegmentsDocument | null> {
+  if (!previous) return null;
+  // A failed read fails the run: a store outage must not quietly switch the swing gate off. Only content that is
+  // missing or no longer parses (an older schema) is skipped.
+  const bytes = await store.get(`${previous.prefix}segments.json`);
+  if (bytes === undefined) return null;
+  try {
+    const parsed = SegmentsDocument.safeParse(JSON.parse(Buffer.from(bytes).toString('utf8')));
+    if (parsed.success) return parsed.data;
+  } catch {
+    // falls through to the warning
+  }
+  log?.log('warn', 'previous segments.json does not parse; segment swings are not checked', { run_id: previous.runId });
+  return null;
 }

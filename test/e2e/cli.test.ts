@@ -45,6 +45,17 @@ describe('segments CLI', () => {
     expect(result.stderr).toContain('"customer_id"');
   });
 
+  it('exits 4 with a clear message when the orders input is empty (0-byte and header-only files), and publishes nothing', async () => {
+    const dir = await tempDir('cli-empty');
+    await mkdir(path.join(dir, 'lake', 'orders'), { recursive: true });
+    await writeFile(path.join(dir, 'lake', 'orders', 'empty.csv'), '');
+    await writeFile(path.join(dir, 'lake', 'orders', 'header-only.csv'), 'order_id,customer_id,order_ts,amount\n');
+    const result = cli(['refresh', '--lake', path.join(dir, 'lake'), '--out', path.join(dir, 'out'), '--as-of', '2026-01-01']);
+    expect(result.status).toBe(4);
+    expect(result.stderr).toMatch(/orders: the input is empty \(0 rows/);
+    expect(spawnSync('ls', [path.join(dir, 'out', 'latest.json')]).status).not.toBe(0);
+  });
+
   it('exits 4 when the quality gate refuses stale data, and publishes nothing', async () => {
     const dir = await tempDir('cli-stale');
     await mkdir(path.join(dir, 'lake', 'orders'), { recursive: true });

@@ -3,7 +3,7 @@ import type { AddressInfo } from 'node:net';
 import { createRequire } from 'node:module';
 import os from 'node:os';
 import path from 'node:path';
-import { S3Client, type S3ClientConfig } from '@aws-sdk/client-s3';
+import { HeadObjectCommand, S3Client, type S3ClientConfig } from '@aws-sdk/client-s3';
 
 /** The slice of s3rver 3.7 this helper uses; it ships no type declarations. */
 interface S3rverOptions {
@@ -127,4 +127,36 @@ function routeSingleDesToTripleDes(): void {
     crypto[name] = (algorithm, key, iv, options) =>
       algorithm === 'des' ? original('des-ede3-cbc', Buffer.concat([key, key, key]), iv, options) : original(algorithm, key, iv, options);
   }
+}
+
+/**
+ * s3rver 3.7 ignores If-None-Match and If-Match on PutObject (its object controller only honours If-None-Match on
+ * GET; see node_modules/s3rver/lib/controllers/object.js), so conditional writes cannot be tested against it as is.
+ * This shim gives a client S3's semantics for them: conditional PutObject/DeleteObject calls are serialised (per
+ * client, in this process) and checked against HeadObject first, failing like S3 with 412 PreconditionFailed.
+ * Everything else, and the write itself, goes to s3rver unchanged. TEST-ONLY: it proves the adapter's logic, not S3's.
+ */
+export function shimConditionalWrites(client: S3Client, head: S3Client): void {
+  let chain: Promise<unknown> = Promise.resolve();
+  const precondition = () =>
+    Object.assign(new Error('At least one of the pre-conditions you specified did not hold'), { name: 'PreconditionFailed', $metadata: { httpStatusCode: 412 } });
+  client.middlewareStack.add(
+    (next, context) => async (args) => {
+      const input = args.input as { Bucket?: string; Key?: string; IfNoneMatch?: string; IfMatch?: string };
+      const conditional = (context.commandName === 'PutObjectCommand' || context.commandName === 'DeleteObjectCommand') && (input.IfNoneMatch || input.IfMatch);
+      if (!conditional) return next(args);
+      const turn = chain.then(async () => {
+        const current = await head.send(new HeadObjectCommand({ Bucket: input.Bucket, Key: input.Key })).catch((error: { $metadata?: { httpStatusCode?: number } }) => {
+          if (error.$metadata?.httpStatusCode === 404) return undefined;
+          throw error;
+        });
+        if (input.IfNoneMatch === '*' && current) throw precondition();
+        if (input.IfMatch && current?.ETag !== input.IfMatch) throw precondition();
+        return next(args);
+      });
+      chain = turn.catch(() => {});
+      return turn;
+    },
+    { step: 'initialize', name: 'conditionalWritesShimForTests' },
+  );
 }

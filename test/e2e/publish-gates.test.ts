@@ -1,0 +1,73 @@
+import { mkdir, readdir, readFile, writeFile } from 'node:fs/promises';
+import path from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { parseSegmentsConfig } from '../../shared/contracts/config.ts';
+import { QualityGateError } from '../../shared/errors.ts';
+import { refreshLocal } from '../../shared/pipeline/local.ts';
+import { segmentSwings } from '../../shared/pipeline/run-documents.ts';
+import { tempDir } from '../helpers/duckdb.ts';
+
+/** Gates before publishing: empty input is refused; a large segment size swing is published with a warning. */
+const AS_OF = '2026-01-10';
+const HEADER = 'order_id,customer_id,order_ts,amount';
+
+async function lake(files: Record<string, string>): Promise<string> {
+  const dir = await tempDir('gates-lake');
+  for (const [rel, body] of Object.entries(files)) {
+    await mkdir(path.dirname(path.join(dir, rel)), { recursive: true });
+    await writeFile(path.join(dir, rel), body);
+  }
+  return dir;
+}
+const orders = (customers: number) =>
+  [HEADER, ...Array.from({ length: customers * 2 }, (_, i) => `o${i},c${i % customers},2026-01-0${1 + (i % 9)}T10:00:00Z,${10 + i}`)].join('\n');
+
+describe('publish gates', () => {
+  it('refuses empty input (0-byte and header-only orders files) with a clear message', async () => {
+    const config = parseSegmentsConfig({ version: 1 });
+    const lakes: Record<string, string>[] = [{ 'orders/a.csv': '', 'orders/b.jsonl': '' }, { 'orders/a.csv': HEADER, 'orders/b.csv': `${HEADER}\n` }];
+    for (const files of lakes) {
+      const out = await tempDir('gates-out');
+      const error = await refreshLocal({ lakeDir: await lake(files), outDir: out, asOf: AS_OF, config }).then(() => undefined, (e: unknown) => e);
+      expect(error).toBeInstanceOf(QualityGateError);
+      expect((error as Error).message).toMatch(/orders: the input is empty \(0 rows/);
+      const runs = await readdir(path.join(out, 'runs'));
+      const quality = JSON.parse(await readFile(path.join(out, 'runs', runs[0]!, 'quality.json'), 'utf8'));
+      expect(quality.status).toBe('failed');
+      expect(quality.tables.orders).toMatchObject({ present: true, rows_read: 0, rows_accepted: 0, rows_rejected: 0 });
+    }
+  });
+
+  it('publishes a segment whose size swings beyond quality.maxSegmentSwing, with a warning and a swings entry', async () => {
+    const config = parseSegmentsConfig({ version: 1, rfm: { minBuyersForQuintiles: 5 }, quality: { maxSegmentSwing: 0.5, minSegmentSizeForSwing: 10 } });
+    const out = await tempDir('gates-swing');
+    const first = await refreshLocal({ lakeDir: await lake({ 'orders/o.csv': orders(20) }), outDir: out, asOf: AS_OF, config });
+    expect(first.quality.swings).toEqual([]);
+    // The same lake again: nothing swings.
+    const same = await refreshLocal({ lakeDir: await lake({ 'orders/o.csv': orders(20) }), outDir: out, asOf: AS_OF, config });
+    expect(same.quality.swings).toEqual([]);
+    // Three times the customers: all_customers grows by +200 %.
+    const second = await refreshLocal({ lakeDir: await lake({ 'orders/o.csv': orders(60) }), outDir: out, asOf: AS_OF, config });
+    expect(second.quality.status).toBe('passed');
+    expect(second.quality.swings).toContainEqual({ segment_id: 'all_customers', kind: 'all', previous: 20, current: 60, change: 2 });
+    expect(second.quality.warnings).toContainEqual(expect.stringMatching(/^segment all\/all_customers changed by \+200% since run .* \(20 → 60 customers; limit ±50%\)$/));
+    const latest = JSON.parse(await readFile(path.join(out, 'latest.json'), 'utf8'));
+    expect(latest.run_id).toBe(second.runId);
+    const published = JSON.parse(await readFile(path.join(out, second.prefix, 'quality.json'), 'utf8'));
+    expect(published.swings).toEqual(second.quality.swings);
+  });
+
+  it('checks swings only on segments large enough, in both directions, and counts a vanished segment as 0', () => {
+    const seg = (id: string, size: number) => ({ id, kind: 'rfm' as const, name: id, size }) as never;
+    const swings = segmentSwings(
+      [seg('big_up', 100), seg('big_down', 400), seg('small', 10), seg('steady', 1000), seg('gone', 150), seg('edge', 100)],
+      [seg('big_up', 151), seg('big_down', 100), seg('small', 60), seg('steady', 1400), seg('edge', 150), seg('new', 500)],
+      { maxSwing: 0.5, minSize: 100 },
+    );
+    expect(swings.map((s) => [s.segment_id, s.previous, s.current, s.change])).toEqual([
+      ['big_up', 100, 151, 0.51],
+      ['big_down', 400, 100, -0.75],
+      ['gone', 150, 0, -1],
+    ]);
+  });
+});
