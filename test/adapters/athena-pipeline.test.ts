@@ -1,20 +1,16 @@
-import path from 'node:path';
-import type { ColumnInfo, ResultSet } from '@aws-sdk/client-athena';
 import { Dialect, validate } from '@polyglot-sql/sdk';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { AthenaQueryEngine } from '../../shared/engines/athena.ts';
-import { DuckDbQueryEngine } from '../../shared/engines/duckdb.ts';
-import type { QueryEngine, Row } from '../../shared/engines/query-engine.ts';
-import { generateLake } from '../../shared/generate/generate-lake.ts';
+import type { Row } from '../../shared/engines/query-engine.ts';
 import { silentLogger } from '../../shared/logging.ts';
 import { refreshSegments, type RefreshResult } from '../../shared/pipeline/refresh.ts';
 import { defaultSegmentsConfig } from '../../shared/segments/default-config.ts';
 import { BUILT_RELATIONS, INPUT_RELATIONS, PREVIOUS_RELATIONS } from '../../shared/sql/relations.ts';
 import { migrationSql } from '../../shared/sql/migration.ts';
 import { LocalObjectStore } from '../../shared/stores/local.ts';
-import { tempDir } from '../helpers/duckdb.ts';
 import { FakeAthena } from './athena-fake-client.ts';
 import { MemoryStore } from './athena-fakes.ts';
+import { AS_OF, DATABASE, FORMATS, PREVIOUS_AS_OF, PREVIOUS_RUN_ID, RUN_ID, asResultPages, clock, duckReplay, recording, type Call } from './athena-replay.ts';
 
 /**
  * The whole refresh through the Athena adapter. Athena itself cannot run here, so the client is mocked and each
@@ -24,71 +20,6 @@ import { MemoryStore } from './athena-fakes.ts';
  * - every statement parses as Trino (polyglot's Trino dialect);
  * - the adapter's result parsing gives the pipeline the same figures, so segments and personas come out identical.
  */
-const AS_OF = '2026-03-31';
-const RUN_ID = '2026-03-31_20260401T013000Z_abcdef';
-/** A complete run before this one, so the migration compares with a real previous run on both engines. */
-const PREVIOUS_AS_OF = '2026-03-15';
-const PREVIOUS_RUN_ID = '2026-03-15_20260316T013000Z_012345';
-const DATABASE = 'customer_segments';
-const FORMATS = { orders: 'parquet', customers: 'jsonl', events: 'csv' } as const;
-const clock = () => new Date('2026-04-01T01:30:00Z');
-
-interface Call {
-  readonly kind: 'query' | 'materialize' | 'unload';
-  readonly step: string;
-  readonly sql: string;
-}
-
-/** Records the pipeline's calls on the port, and for query() also what it returned. */
-function recording<T extends QueryEngine>(engine: T, calls: Call[], results?: Map<string, Row[][]>): T {
-  const query = engine.query.bind(engine);
-  const materialize = engine.materialize.bind(engine);
-  const unload = engine.unload.bind(engine);
-  engine.query = async (step, sql) => {
-    calls.push({ kind: 'query', step, sql });
-    const rows = await query(step, sql);
-    if (results) results.set(step, [...(results.get(step) ?? []), rows]);
-    return rows;
-  };
-  engine.materialize = async (step, name, sql) => {
-    calls.push({ kind: 'materialize', step, sql });
-    return materialize(step, name, sql);
-  };
-  engine.unload = async (step, sql, target) => {
-    calls.push({ kind: 'unload', step, sql });
-    return unload(step, sql, target);
-  };
-  return engine;
-}
-
-const ISO_TIMESTAMP = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z$/;
-
-/** DuckDB's rows as Athena's GetQueryResults pages: a header row first, every value as text, NULL as no value. */
-function asResultPages(rows: Row[]): ResultSet[] {
-  const names = rows[0] ? Object.keys(rows[0]) : [];
-  const typeOf = (name: string): string => {
-    const values = rows.map((r) => r[name]).filter((v) => v !== null && v !== undefined);
-    if (values.length === 0) return 'varchar';
-    if (values.every((v) => typeof v === 'boolean')) return 'boolean';
-    if (values.every((v) => typeof v === 'number')) return values.every((v) => Number.isInteger(v)) ? 'bigint' : 'double';
-    if (values.every((v) => typeof v === 'string' && ISO_TIMESTAMP.test(v))) return 'timestamp';
-    return 'varchar';
-  };
-  const columns: ColumnInfo[] = names.map((name) => ({ Name: name, Label: name, Type: typeOf(name) }));
-  const render = (value: unknown, type: string) => {
-    if (value === null || value === undefined) return {};
-    if (type === 'timestamp') return { VarCharValue: String(value).replace('T', ' ').replace('Z', '') };
-    return { VarCharValue: String(value) };
-  };
-  const dataRows = rows.map((row) => ({ Data: columns.map((c) => render(row[c.Name!], c.Type!)) }));
-  const header = { Data: names.map((n) => ({ VarCharValue: n })) };
-  const pages: ResultSet[] = [];
-  for (let i = 0; i === 0 || i < dataRows.length; i += 1000) {
-    pages.push({ ResultSetMetadata: { ColumnInfo: columns }, Rows: [...(i === 0 ? [header] : []), ...dataRows.slice(i, i + 1000)] });
-  }
-  return pages;
-}
-
 let lake: string;
 let duckCalls: Call[];
 let duckResult: RefreshResult;
@@ -99,31 +30,10 @@ let athena: AthenaQueryEngine;
 let statements: string[];
 
 beforeAll(async () => {
-  lake = path.join(await tempDir('athena-replay'), 'lake');
-  // Bad rows included, so the quarantine statements run too; one table per format, so every raw-relation shape runs.
-  await generateLake({ customers: 2_500, seed: 5, out: lake, asOf: AS_OF, formats: FORMATS });
+  let replies: Map<string, Row[][]>;
+  let previousPointer: Uint8Array;
+  ({ lake, duckCalls, duckResult, replies, previousPointer } = await duckReplay({ customers: 2_500 }));
   const config = defaultSegmentsConfig();
-
-  const duckStore = new LocalObjectStore(await tempDir('athena-replay-duck'));
-  const before = await DuckDbQueryEngine.open({ lakeDir: lake, threads: 2 });
-  try {
-    await refreshSegments({ engine: before, store: duckStore, clock, log: silentLogger, toolVersion: 'test' }, { asOf: PREVIOUS_AS_OF, config, runId: PREVIOUS_RUN_ID });
-  } finally {
-    await before.close();
-  }
-  const previousPointer = (await duckStore.get('latest.json'))!;
-
-  duckCalls = [];
-  const replies = new Map<string, Row[][]>();
-  const duck = recording(await DuckDbQueryEngine.open({ lakeDir: lake, threads: 2 }), duckCalls, replies);
-  try {
-    duckResult = await refreshSegments(
-      { engine: duck, store: duckStore, clock, log: silentLogger, toolVersion: 'test' },
-      { asOf: AS_OF, config, runId: RUN_ID },
-    );
-  } finally {
-    await duck.close();
-  }
 
   fake = new FakeAthena();
   const results = new MemoryStore('s3://results/');

@@ -1,0 +1,123 @@
+import path from 'node:path';
+import type { ColumnInfo, ResultSet } from '@aws-sdk/client-athena';
+import { DuckDbQueryEngine } from '../../shared/engines/duckdb.ts';
+import type { QueryEngine, Row } from '../../shared/engines/query-engine.ts';
+import { generateLake } from '../../shared/generate/generate-lake.ts';
+import { silentLogger } from '../../shared/logging.ts';
+import { refreshSegments, type RefreshResult } from '../../shared/pipeline/refresh.ts';
+import { defaultSegmentsConfig } from '../../shared/segments/default-config.ts';
+import { LocalObjectStore } from '../../shared/stores/local.ts';
+import { tempDir } from '../helpers/duckdb.ts';
+
+/**
+ * The replay of a DuckDB run through the mocked Athena client, shared by the Athena pipeline tests: each query's
+ * result is the one DuckDB gave for the same step, rendered the way GetQueryResults renders it.
+ */
+export const AS_OF = '2026-03-31';
+export const RUN_ID = '2026-03-31_20260401T013000Z_abcdef';
+/** A complete run before this one, so the migration compares with a real previous run on both engines. */
+export const PREVIOUS_AS_OF = '2026-03-15';
+export const PREVIOUS_RUN_ID = '2026-03-15_20260316T013000Z_012345';
+export const DATABASE = 'customer_segments';
+export const FORMATS = { orders: 'parquet', customers: 'jsonl', events: 'csv' } as const;
+export const clock = () => new Date('2026-04-01T01:30:00Z');
+
+export interface Call {
+  readonly kind: 'query' | 'materialize' | 'unload';
+  readonly step: string;
+  readonly sql: string;
+}
+
+/** Records the pipeline's calls on the port, and for query() also what it returned. */
+export function recording<T extends QueryEngine>(engine: T, calls: Call[], results?: Map<string, Row[][]>): T {
+  const query = engine.query.bind(engine);
+  const materialize = engine.materialize.bind(engine);
+  const unload = engine.unload.bind(engine);
+  engine.query = async (step, sql) => {
+    calls.push({ kind: 'query', step, sql });
+    const rows = await query(step, sql);
+    if (results) results.set(step, [...(results.get(step) ?? []), rows]);
+    return rows;
+  };
+  engine.materialize = async (step, name, sql) => {
+    calls.push({ kind: 'materialize', step, sql });
+    return materialize(step, name, sql);
+  };
+  engine.unload = async (step, sql, target) => {
+    calls.push({ kind: 'unload', step, sql });
+    return unload(step, sql, target);
+  };
+  return engine;
+}
+
+const ISO_TIMESTAMP = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z$/;
+
+/** DuckDB's rows as Athena's GetQueryResults pages: a header row first, every value as text, NULL as no value. */
+export function asResultPages(rows: Row[]): ResultSet[] {
+  const names = rows[0] ? Object.keys(rows[0]) : [];
+  const typeOf = (name: string): string => {
+    const values = rows.map((r) => r[name]).filter((v) => v !== null && v !== undefined);
+    if (values.length === 0) return 'varchar';
+    if (values.every((v) => typeof v === 'boolean')) return 'boolean';
+    if (values.every((v) => typeof v === 'number')) return values.every((v) => Number.isInteger(v)) ? 'bigint' : 'double';
+    if (values.every((v) => typeof v === 'string' && ISO_TIMESTAMP.test(v))) return 'timestamp';
+    return 'varchar';
+  };
+  const columns: ColumnInfo[] = names.map((name) => ({ Name: name, Label: name, Type: typeOf(name) }));
+  const render = (value: unknown, type: string) => {
+    if (value === null || value === undefined) return {};
+    if (type === 'timestamp') return { VarCharValue: String(value).replace('T', ' ').replace('Z', '') };
+    return { VarCharValue: String(value) };
+  };
+  const dataRows = rows.map((row) => ({ Data: columns.map((c) => render(row[c.Name!], c.Type!)) }));
+  const header = { Data: names.map((n) => ({ VarCharValue: n })) };
+  const pages: ResultSet[] = [];
+  for (let i = 0; i === 0 || i < dataRows.length; i += 1000) {
+    pages.push({ ResultSetMetadata: { ColumnInfo: columns }, Rows: [...(i === 0 ? [header] : []), ...dataRows.slice(i, i + 1000)] });
+  }
+  return pages;
+}
+
+export interface DuckReplay {
+  /** The lake directory (one table per format). */
+  readonly lake: string;
+  /** The pipeline's calls on DuckDB for the run RUN_ID. */
+  readonly duckCalls: Call[];
+  readonly duckResult: RefreshResult;
+  /** query() results of that run, per step, in call order. */
+  readonly replies: Map<string, Row[][]>;
+  /** latest.json after PREVIOUS_RUN_ID (the pointer the run RUN_ID compared with). */
+  readonly previousPointer: Uint8Array;
+}
+
+/**
+ * Generates a lake and runs the refresh on DuckDB twice: PREVIOUS_RUN_ID (as of PREVIOUS_AS_OF), then RUN_ID (as
+ * of AS_OF) recording its calls and query results.
+ */
+export async function duckReplay(options: { customers: number; seed?: number; name?: string }): Promise<DuckReplay> {
+  const name = options.name ?? 'athena-replay';
+  const lake = path.join(await tempDir(name), 'lake');
+  // Bad rows included, so the quarantine statements run too; one table per format, so every raw-relation shape runs.
+  await generateLake({ customers: options.customers, seed: options.seed ?? 5, out: lake, asOf: AS_OF, formats: FORMATS });
+  const config = defaultSegmentsConfig();
+
+  const duckStore = new LocalObjectStore(await tempDir(`${name}-duck`));
+  const before = await DuckDbQueryEngine.open({ lakeDir: lake, threads: 2 });
+  try {
+    await refreshSegments({ engine: before, store: duckStore, clock, log: silentLogger, toolVersion: 'test' }, { asOf: PREVIOUS_AS_OF, config, runId: PREVIOUS_RUN_ID });
+  } finally {
+    await before.close();
+  }
+  const previousPointer = (await duckStore.get('latest.json'))!;
+
+  const duckCalls: Call[] = [];
+  const replies = new Map<string, Row[][]>();
+  const duck = recording(await DuckDbQueryEngine.open({ lakeDir: lake, threads: 2 }), duckCalls, replies);
+  let duckResult: RefreshResult;
+  try {
+    duckResult = await refreshSegments({ engine: duck, store: duckStore, clock, log: silentLogger, toolVersion: 'test' }, { asOf: AS_OF, config, runId: RUN_ID });
+  } finally {
+    await duck.close();
+  }
+  return { lake, duckCalls, duckResult, replies, previousPointer };
+}
