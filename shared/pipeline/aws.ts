@@ -6,6 +6,7 @@ import { objectStoreJournal } from '../engines/query-journal.ts';
 import type { Logger } from '../logging.ts';
 import { S3LeaseStore } from '../stores/lease-s3.ts';
 import { S3ObjectStore } from '../stores/s3.ts';
+import { getText } from '../stores/object-store.ts';
 import type { NightlyRuntime } from './nightly.ts';
 
 /** SDK clients outlive invocations: one per cold start keeps connections warm across nightly retries. */
@@ -44,8 +45,7 @@ export function awsRuntime(env: RefreshEnvironment, clients: AwsClients, log: Lo
     log,
     toolVersion,
     async readConfig(bucket, key) {
-      const bytes = await new S3ObjectStore({ client: clients.s3, bucket }).get(key);
-      return bytes === undefined ? undefined : Buffer.from(bytes).toString('utf8');
+      return getText(new S3ObjectStore({ client: clients.s3, bucket }), key);
     },
     async engineFor({ runId, journalKey, deadlineAt }) {
       return new AthenaQueryEngine({

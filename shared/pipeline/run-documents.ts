@@ -10,7 +10,7 @@ import {
 } from '../contracts/outputs.ts';
 import type { Row } from '../engines/query-engine.ts';
 import type { Logger } from '../logging.ts';
-import { getJson, type ObjectStore } from '../stores/object-store.ts';
+import { getJson, utf8, type ObjectStore } from '../stores/object-store.ts';
 
 /**
  * The documents a run derives from the runs before it — migration.json and history.json — and the CSV export.
@@ -32,7 +32,7 @@ export async function readPreviousRun(store: ObjectStore, latestKey: string, log
   if (bytes === undefined) return null;
   let raw: unknown;
   try {
-    raw = JSON.parse(Buffer.from(bytes).toString('utf8'));
+    raw = JSON.parse(utf8(bytes));
   } catch (error) {
     log?.log('warn', 'latest.json is not JSON; comparing with no previous run', { error: (error as Error).message });
     return null;
@@ -103,7 +103,7 @@ export async function previousHistory(store: ObjectStore, previous: PreviousRunR
   // As above: the reads must succeed (or find nothing); only content that does not parse starts a new history.
   const historyBytes = await store.get(`${previous.prefix}history.json`);
   const segmentsBytes = await store.get(`${previous.prefix}segments.json`);
-  const parse = (bytes: Uint8Array | undefined): unknown => (bytes === undefined ? undefined : JSON.parse(Buffer.from(bytes).toString('utf8')));
+  const parse = (bytes: Uint8Array | undefined): unknown => (bytes === undefined ? undefined : JSON.parse(utf8(bytes)));
   try {
     const history = HistoryDocument.safeParse(parse(historyBytes));
     if (history.success) return history.data.runs;
@@ -177,7 +177,7 @@ export async function previousSegments(store: ObjectStore, previous: PreviousRun
   const bytes = await store.get(`${previous.prefix}segments.json`);
   if (bytes === undefined) return null;
   try {
-    const parsed = SegmentsDocument.safeParse(JSON.parse(Buffer.from(bytes).toString('utf8')));
+    const parsed = SegmentsDocument.safeParse(JSON.parse(utf8(bytes)));
     if (parsed.success) return parsed.data;
   } catch {
     // falls through to the warning

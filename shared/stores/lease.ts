@@ -2,6 +2,7 @@ import os from 'node:os';
 import * as z from 'zod';
 import { RefreshAlreadyRunningError } from '../errors.ts';
 import type { Logger } from '../logging.ts';
+import { utf8 } from './object-store.ts';
 
 /**
  * One refresh per output at a time. The holder of `<out>/_lease.json` may run; anyone else finds it there and stops
@@ -146,7 +147,7 @@ function busy(store: LeaseStore, current: LeaseDocument | undefined, runId: stri
 
 export function parseLease(bytes: Uint8Array): LeaseDocument | undefined {
   try {
-    const parsed = LeaseDocument.safeParse(JSON.parse(Buffer.from(bytes).toString('utf8')));
+    const parsed = LeaseDocument.safeParse(JSON.parse(utf8(bytes)));
     return parsed.success ? parsed.data : undefined;
   } catch {
     return undefined;

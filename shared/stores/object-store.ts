@@ -39,7 +39,14 @@ export async function putJson(store: ObjectStore, key: string, value: unknown): 
   await store.put(key, `${JSON.stringify(value, null, 2)}\n`, 'application/json');
 }
 
-export async function getJson<T = unknown>(store: ObjectStore, key: string): Promise<T | undefined> {
+export const utf8 = (bytes: Uint8Array): string => Buffer.from(bytes).toString('utf8');
+
+export async function getText(store: ObjectStore, key: string): Promise<string | undefined> {
   const bytes = await store.get(key);
-  return bytes === undefined ? undefined : (JSON.parse(Buffer.from(bytes).toString('utf8')) as T);
+  return bytes === undefined ? undefined : utf8(bytes);
+}
+
+export async function getJson<T = unknown>(store: ObjectStore, key: string): Promise<T | undefined> {
+  const text = await getText(store, key);
+  return text === undefined ? undefined : (JSON.parse(text) as T);
 }

@@ -25,6 +25,7 @@ import { LATEST_KEY, refreshSegments, type RefreshResult } from '../../shared/pi
 import { defaultSegmentsConfig } from '../../shared/segments/default-config.ts';
 import { getJson } from '../../shared/stores/object-store.ts';
 import { S3ObjectStore, S3StoreError } from '../../shared/stores/s3.ts';
+import { seededRandom } from '../../shared/discovery/kmeans.ts';
 import { tempDir } from '../helpers/duckdb.ts';
 import { readParquetRows } from '../helpers/outputs.ts';
 import { startS3Server, type S3TestServer } from '../helpers/s3-server.ts';
@@ -43,17 +44,6 @@ function unitHash(seed: string, ...parts: readonly (string | number)[]): number 
   return createHash('sha256').update([seed, ...parts].join('\u0000')).digest().readUInt32BE(0) / 2 ** 32;
 }
 
-/** mulberry32: a seeded PRNG, for sequences where call order is itself deterministic. */
-function mulberry32(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 2 ** 32;
-  };
-}
 
 /**
  * quality.json records each query's measured wall_ms / engine_ms, which no two runs share, and manifest.json records
@@ -400,14 +390,14 @@ describe('Athena: throttling and transient faults on the API calls', () => {
       scratch: new MemoryStore('s3://scratch-bucket/athena-scratch/run-1/'),
       now: time.now,
       sleep: time.sleep,
-      random: mulberry32(99),
+      random: seededRandom(99),
       // Production retry policy (DEFAULT_API_RETRY: 6 attempts) and concurrency (4 queries in flight); only time is fake.
       ...overrides,
     });
   }
 
   it('runs 40 queries and 3 materializations to the right results through ~30 % throttled or failing API calls', async () => {
-    const random = mulberry32(20260302);
+    const random = seededRandom(20260302);
     const { client, log } = faultyAthena(athena, () => (random() < 0.3 ? transientAthenaErrors[Math.floor(random() * 3)]!() : undefined));
     const subject = engine(client);
 

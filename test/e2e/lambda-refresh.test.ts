@@ -8,7 +8,7 @@ import { DuckDbQueryEngine } from '../../shared/engines/duckdb.ts';
 import { ConfigError } from '../../shared/errors.ts';
 import { generateLake } from '../../shared/generate/generate-lake.ts';
 import { scheduledRunId } from '../../shared/pipeline/scheduled-run.ts';
-import { getJson } from '../../shared/stores/object-store.ts';
+import { getJson, getText } from '../../shared/stores/object-store.ts';
 import { S3ObjectStore } from '../../shared/stores/s3.ts';
 import { tempDir } from '../helpers/duckdb.ts';
 import { startS3Server, type S3TestServer } from '../helpers/s3-server.ts';
@@ -48,8 +48,7 @@ const duckDbRuntime: RuntimeFactory = (env, log) => {
     log,
     toolVersion: 'test',
     async readConfig(bucket, key) {
-      const bytes = await new S3ObjectStore({ client: s3, bucket }).get(key);
-      return bytes === undefined ? undefined : Buffer.from(bytes).toString('utf8');
+      return getText(new S3ObjectStore({ client: s3, bucket }), key);
     },
     async engineFor() {
       engines += 1;

@@ -3,14 +3,13 @@ import path from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import type { LatestPointer } from '../../shared/contracts/outputs.ts';
 import { DuckDbQueryEngine } from '../../shared/engines/duckdb.ts';
-import { QueryFailedError } from '../../shared/errors.ts';
 import { generateLake } from '../../shared/generate/generate-lake.ts';
 import { silentLogger } from '../../shared/logging.ts';
 import { refreshLocal } from '../../shared/pipeline/local.ts';
 import { refreshSegments } from '../../shared/pipeline/refresh.ts';
 import { defaultSegmentsConfig } from '../../shared/segments/default-config.ts';
 import { LocalObjectStore } from '../../shared/stores/local.ts';
-import { tempDir } from '../helpers/duckdb.ts';
+import { refreshOnDuckDb, tempDir } from '../helpers/duckdb.ts';
 import { readJson } from '../helpers/outputs.ts';
 
 /** latest.json must only ever point at a complete run; a failure mid-run leaves the last good run published. */
@@ -23,26 +22,13 @@ beforeAll(async () => {
 });
 
 async function failingRun(out: string, fail: { store?: (key: string) => boolean; engine?: (step: string) => boolean }) {
-  const engine = await DuckDbQueryEngine.open({ lakeDir: lake, threads: 2 });
   const store = new LocalObjectStore(out);
   const put = store.put.bind(store);
   store.put = async (key: string, body: string | Uint8Array, type?: string) => {
     if (fail.store?.(key)) throw new Error(`simulated write failure on ${key}`);
     return put(key, body, type ?? 'application/octet-stream');
   };
-  const materialize = engine.materialize.bind(engine);
-  engine.materialize = async (step, name, sql) => {
-    if (fail.engine?.(step)) throw new QueryFailedError(`simulated failure in ${step}`, { step });
-    return materialize(step, name, sql);
-  };
-  try {
-    return await refreshSegments(
-      { engine, store, clock: () => new Date(), log: silentLogger, toolVersion: 'test' },
-      { asOf: AS_OF, config: defaultSegmentsConfig() },
-    );
-  } finally {
-    await engine.close();
-  }
+  return refreshOnDuckDb(lake, store, AS_OF, fail.engine);
 }
 
 describe('publishing', () => {

@@ -4,15 +4,11 @@ import path from 'node:path';
 import { GetObjectCommand, HeadObjectCommand, ListObjectsV2Command, type S3Client } from '@aws-sdk/client-s3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { LatestPointer, ManifestDocument } from '../../shared/contracts/outputs.ts';
-import { DuckDbQueryEngine } from '../../shared/engines/duckdb.ts';
-import { QueryFailedError } from '../../shared/errors.ts';
 import { generateLake } from '../../shared/generate/generate-lake.ts';
-import { silentLogger } from '../../shared/logging.ts';
-import { LATEST_KEY, refreshSegments, type RefreshResult } from '../../shared/pipeline/refresh.ts';
-import { defaultSegmentsConfig } from '../../shared/segments/default-config.ts';
+import { LATEST_KEY, type RefreshResult } from '../../shared/pipeline/refresh.ts';
 import { getJson, type ObjectInfo, type ObjectStore } from '../../shared/stores/object-store.ts';
 import { S3ObjectStore } from '../../shared/stores/s3.ts';
-import { tempDir } from '../helpers/duckdb.ts';
+import { refreshOnDuckDb, tempDir } from '../helpers/duckdb.ts';
 import { readParquetRows } from '../helpers/outputs.ts';
 import { startS3Server, type S3TestServer } from '../helpers/s3-server.ts';
 
@@ -61,21 +57,7 @@ function instrumented(inner: ObjectStore, puts: RecordedPut[], fail?: (key: stri
 
 /** One refresh over the lake into the S3 store; `puts` receives the keys it wrote, in order. */
 async function refresh(puts: RecordedPut[], faults: Faults = {}): Promise<RefreshResult> {
-  const store = instrumented(s3, puts, faults.store);
-  const engine = await DuckDbQueryEngine.open({ lakeDir: lake, threads: 2 });
-  const materialize = engine.materialize.bind(engine);
-  engine.materialize = async (step, name, sql) => {
-    if (faults.engine?.(step)) throw new QueryFailedError(`simulated failure in ${step}`, { step });
-    return materialize(step, name, sql);
-  };
-  try {
-    return await refreshSegments(
-      { engine, store, clock: () => new Date(), log: silentLogger, toolVersion: 'test' },
-      { asOf: AS_OF, config: defaultSegmentsConfig() },
-    );
-  } finally {
-    await engine.close();
-  }
+  return refreshOnDuckDb(lake, instrumented(s3, puts, faults.store), AS_OF, faults.engine);
 }
 
 async function rawGet(key: string): Promise<Uint8Array> {
