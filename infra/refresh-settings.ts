@@ -26,9 +26,15 @@ export const REFRESH_DEFAULTS = {
   scheduleCron: 'cron(30 2 * * ? *)',
   scheduleTimeZone: 'UTC',
   segmentsConfig: 'shared/segments/default-segments.config.json',
-  // The function orchestrates Athena and summarises small result sets; per-customer rows never pass through it.
-  // 512 MB leaves room for the SDK, four multipart uploads of 8 MiB in flight and the summaries, and buys more
-  // CPU than 128 MB for parsing results.
+  // Why 512 MB. The function only orchestrates: Athena scans the lake and writes the per-customer tables, so
+  // per-customer rows never pass through it. It holds SQL text, the query journal and the aggregated result rows
+  // it builds the personas from, which grow with the number of segments rather than customers (a 20,000-customer
+  // run: 36 personas, personas.json 1.4 MB). Measured: a cold import of the bundle peaks at ~66 MiB RSS, Node
+  // alone ~37 MiB (npm run bundle-sizes, bench/results/lambda.json); an upload adds at most four 8 MiB parts.
+  // So 256 MB would hold it. But Lambda allots CPU in proportion to memory (one vCPU at 1,769 MB), and 512 MB
+  // (~0.3 vCPU) spends less time parsing the ~800 KB bundle at cold start, validating with zod and building
+  // personas. Going higher mostly pays for waiting on Athena: at most 0.5 GB × 900 s ≈ $0.006 a run on arm64.
+  // Used by the stack (cdk -c lambdaMemoryMb=… overrides it) and reported by scripts/bundle-sizes.ts.
   lambdaMemoryMb: 512,
 } as const;
 

@@ -1,18 +1,34 @@
 /**
  * Bundles every Lambda handler (functions/<name>/handler.ts) exactly as the CDK stack does (infra/bundling.ts)
  * and prints each bundle's size and what it is made of, so a dependency that bloats a cold start is noticed
- * before it is deployed. Usage: npm run bundle-sizes [-- --top 20]
+ * before it is deployed. It also times a cold import of each bundle (scripts/handler-import-time.ts: a fresh
+ * `node` per run, no AWS settings, no network; median and max of --runs) and prints the memory the stack gives
+ * the function. Goals: under 1,000,000 bytes and under 300 ms.
+ *
+ *   npm run bundle-sizes [-- --top 20] [--runs 5] [--json bench/results/lambda.json]
+ *
+ * The figures (sizes, import times, Node version, CPU, memory size, date) are always written as JSON, to
+ * bench/results/lambda.json unless --json names another file. A benchmark, not a test: the import time depends
+ * on the machine and its load, so read it on a quiet one; the bundle test checks the size and a clean import.
  */
-import { mkdtempSync, readdirSync, rmSync, statSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { isBuiltin } from 'node:module';
-import { tmpdir } from 'node:os';
+import os from 'node:os';
 import path from 'node:path';
+import { parseArgs } from 'node:util';
 import { build } from 'esbuild';
 import { handlerEsbuildOptions } from '../infra/bundling.ts';
-import { PROJECT_ROOT } from '../infra/refresh-settings.ts';
+import { REFRESH_ENTRY } from '../infra/refresh-function.ts';
+import { PROJECT_ROOT, REFRESH_DEFAULTS } from '../infra/refresh-settings.ts';
+import { timeImport } from './handler-import-time.ts';
 
 const KiB = 1024;
 const fmt = (bytes: number) => `${bytes.toLocaleString('en-US')} B (${(bytes / KiB).toFixed(1)} KiB)`;
+export const GOAL_BYTES = 1_000_000;
+export const GOAL_IMPORT_MS = 300;
+
+/** The memory each stack gives a function, by handler entry (the default; `cdk -c lambdaMemoryMb=…` overrides). */
+const MEMORY_MB = new Map<string, number>([[REFRESH_ENTRY, REFRESH_DEFAULTS.lambdaMemoryMb]]);
 
 /** The package a bundled input belongs to (`@aws-sdk/client-s3`, `zod`), or the project for its own files. */
 export function packageOf(input: string): string {
@@ -24,6 +40,8 @@ export function packageOf(input: string): string {
 
 export interface BundleReport {
   readonly handler: string;
+  /** The bundle, in the outdir given to measureHandler. */
+  readonly outfile: string;
   readonly bytes: number;
   readonly packages: readonly { readonly name: string; readonly bytes: number }[];
   /** Every input in the bundle with its bytes in the output, largest first. */
@@ -48,6 +66,7 @@ export async function measureHandler(entry: string, outdir: string): Promise<Bun
     .filter((name, index, all) => all.indexOf(name) === index);
   return {
     handler: path.relative(PROJECT_ROOT, entry),
+    outfile,
     bytes: statSync(outfile).size,
     packages: [...byPackage].map(([name, bytes]) => ({ name, bytes })).sort(bySize),
     files: Object.entries(output.inputs).map(([name, { bytesInOutput }]) => ({ name, bytes: bytesInOutput })).sort(bySize),
@@ -64,13 +83,37 @@ export function handlerEntries(root = PROJECT_ROOT): string[] {
 }
 
 async function main(): Promise<void> {
-  const topIndex = process.argv.indexOf('--top');
-  const top = topIndex > 0 ? Number(process.argv[topIndex + 1]) : 12;
-  const outdir = mkdtempSync(path.join(tmpdir(), 'bundle-sizes-'));
+  const { values } = parseArgs({
+    options: {
+      top: { type: 'string', default: '12' },
+      runs: { type: 'string', default: '5' },
+      json: { type: 'string', default: path.join(PROJECT_ROOT, 'bench/results/lambda.json') },
+    },
+  });
+  const top = Number(values.top);
+  const runs = Number(values.runs);
+  const outdir = mkdtempSync(path.join(os.tmpdir(), 'bundle-sizes-'));
+  const handlers = [];
   try {
     for (const entry of handlerEntries()) {
       const report = await measureHandler(entry, outdir);
-      console.log(`${report.handler}: ${fmt(report.bytes)}`);
+      const timing = timeImport(report.outfile, runs);
+      const memoryMb = MEMORY_MB.get(entry) ?? null;
+      console.log(`${report.handler}: ${fmt(report.bytes)}${report.bytes < GOAL_BYTES ? '' : `  OVER the ${GOAL_BYTES.toLocaleString('en-US')} B goal`}`);
+      console.log(
+        ` cold import (fresh node ${process.version}, ${runs} runs): median ${timing.medianMs.toFixed(1)} ms, max ${timing.maxMs.toFixed(1)} ms` +
+          `${timing.maxMs < GOAL_IMPORT_MS ? '' : `  OVER the ${GOAL_IMPORT_MS} ms goal`}; process peak RSS ${timing.peakRssMiB.toFixed(1)} MiB`,
+      );
+      console.log(` Lambda memory: ${memoryMb === null ? 'not set by a stack' : `${memoryMb} MB (infra/refresh-settings.ts)`}`);
+      handlers.push({
+        handler: report.handler,
+        bytes: report.bytes,
+        import_ms_median: round(timing.medianMs),
+        import_ms_max: round(timing.maxMs),
+        import_ms: timing.ms.map(round),
+        import_peak_rss_mib: round(timing.peakRssMiB),
+        memory_mb: memoryMb,
+      });
       const line = ({ name, bytes }: { name: string; bytes: number }) =>
         console.log(`  ${(((bytes / report.bytes) * 100).toFixed(1) + '%').padStart(6)}  ${fmt(bytes).padEnd(26)} ${name}`);
       console.log(' by package:');
@@ -86,6 +129,23 @@ async function main(): Promise<void> {
   } finally {
     rmSync(outdir, { recursive: true, force: true });
   }
+  const cpus = os.cpus();
+  const result = {
+    date: new Date().toISOString(),
+    node: process.version,
+    machine: { cpu_model: cpus[0]?.model ?? 'unknown', cores: cpus.length, platform: `${os.platform()} ${os.arch()}` },
+    // The import times mean little on a busy machine: the 1-minute load average when the runs ended.
+    load_average_1m: round(os.loadavg()[0] ?? 0),
+    runs,
+    method: 'each run a fresh node process importing the bundle; ms from before import() to after it, Node startup excluded',
+    goals: { bytes: GOAL_BYTES, import_ms: GOAL_IMPORT_MS },
+    handlers,
+  };
+  mkdirSync(path.dirname(values.json), { recursive: true });
+  writeFileSync(values.json, `${JSON.stringify(result, null, 2)}\n`);
+  console.log(`figures written to ${path.relative(process.cwd(), values.json) || values.json}`);
 }
+
+const round = (ms: number) => Math.round(ms * 10) / 10;
 
 if (import.meta.url === `file://${process.argv[1]}`) await main();

@@ -23,7 +23,7 @@ const SAMPLE_SEED = 42;
 const HELP = `segments ${TOOL_VERSION} — customer segments and personas, Athena SQL run locally on DuckDB
 
 Usage:
-  segments refresh [--lake DIR] [--out DIR] [--as-of YYYY-MM-DD] [--config FILE] [--json-logs]
+  segments refresh [--lake DIR] [--out DIR] [--as-of YYYY-MM-DD] [--config FILE] [--full] [--json-logs]
       Runs the nightly refresh. Without --lake it uses (and if needed generates) the sample lake
       ${DEFAULT_LAKE}; results go to --out (default ${DEFAULT_OUT}). --as-of defaults to today (UTC).
   segments generate --out DIR [--customers N] [--seed S] [--as-of YYYY-MM-DD] [--days D] [--format csv|jsonl|parquet]
@@ -97,6 +97,7 @@ async function refreshCommand(args: string[]): Promise<number> {
       out: { type: 'string', default: DEFAULT_OUT },
       'as-of': { type: 'string' },
       config: { type: 'string' },
+      full: { type: 'boolean', default: false },
       'json-logs': { type: 'boolean', default: false },
       help: { type: 'boolean', short: 'h', default: false },
     },
@@ -109,9 +110,11 @@ async function refreshCommand(args: string[]): Promise<number> {
   const json = values['json-logs'] ?? false;
   const asOf = values['as-of'] ?? utcDate(new Date());
   let lake = values.lake;
+  // A regenerated sample lake is a different lake: yesterday's state does not describe it.
+  let regenerated = false;
   if (!lake) {
     lake = DEFAULT_LAKE;
-    await ensureSampleLake(lake, asOf, json);
+    regenerated = await ensureSampleLake(lake, asOf, json);
   }
   if (!existsSync(lake)) throw new UsageError(`lake folder ${lake} does not exist`);
   const started = performance.now();
@@ -120,6 +123,7 @@ async function refreshCommand(args: string[]): Promise<number> {
     outDir: values.out ?? DEFAULT_OUT,
     asOf,
     ...(values.config ? { configPath: values.config } : {}),
+    full: (values.full ?? false) || regenerated,
     log: stderrLogger(json),
     onStage: progressPrinter(json),
   });
@@ -131,13 +135,13 @@ async function refreshCommand(args: string[]): Promise<number> {
  * The sample lake is regenerated when it is missing or its data ends too long before the as-of date, so that
  * `npm start` on any day runs on fresh data instead of failing the freshness gate.
  */
-async function ensureSampleLake(lake: string, asOf: string, json: boolean): Promise<void> {
+async function ensureSampleLake(lake: string, asOf: string, json: boolean): Promise<boolean> {
   const metaFile = path.join(lake, '_meta', 'generator.json');
   if (existsSync(metaFile)) {
     const meta = JSON.parse(await readFile(metaFile, 'utf8')) as { options?: { asOf?: string } };
-    if (meta.options?.asOf === asOf) return;
+    if (meta.options?.asOf === asOf) return false;
   } else if (existsSync(lake)) {
-    return; // a lake the user put there: never overwrite it
+    return false; // a lake the user put there: never overwrite it
   }
   if (!json) process.stderr.write(`▸ generating a sample lake of ${SAMPLE_CUSTOMERS.toLocaleString('en-US')} customers in ${lake} (seed ${SAMPLE_SEED}, data up to ${addDays(asOf, -1)}) …`);
   const started = performance.now();
@@ -147,6 +151,7 @@ async function ensureSampleLake(lake: string, asOf: string, json: boolean): Prom
       ` ${((performance.now() - started) / 1000).toFixed(2)} s  (orders ${report.rows.orders.toLocaleString('en-US')}, events ${report.rows.events.toLocaleString('en-US')})\n`,
     );
   }
+  return true;
 }
 
 function renderSummary(result: RefreshResult, outDir: string, seconds: number): string {

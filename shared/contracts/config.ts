@@ -176,6 +176,23 @@ export const SegmentsConfig = z
         maxRuns: z.number().int().min(1).max(1000).default(30).describe('complete runs kept in history.json (this run included)'),
       })
       .prefault({}),
+    incremental: z
+      .strictObject({
+        maxStateAgeDays: z
+          .number()
+          .int()
+          .min(1)
+          .default(7)
+          .describe('a feature state older than this is recomputed from every partition instead of caught up'),
+        fullEveryDays: z
+          .number()
+          .int()
+          .min(1)
+          .default(30)
+          .describe('days between full recomputes: picks up customers deleted from the lake and refunds booked on an order from an earlier partition'),
+      })
+      .prefault({})
+      .describe('nightly runs read only the partitions since the previous run and update its feature state; see README "Incremental refresh"'),
     segments: z.array(RuleSegment).max(200).default([]),
   })
   .superRefine((config, ctx) => {

@@ -357,6 +357,15 @@ export const QualityDocument = z.object({
     .default([])
     .describe('segments whose size changed by more than quality.maxSegmentSwing since the previous complete run (published, with a warning)'),
   queries: z.array(z.object({ step: z.string(), wall_ms: z.number(), engine_ms: z.number(), bytes_scanned: z.number().optional(), query_id: z.string().optional() })),
+  refresh: z
+    .object({
+      mode: z.enum(['full', 'incremental']),
+      reason: z.string(),
+      partitions_after: z.string().nullable().describe('an incremental run read only the day partitions after this date'),
+      previous_state_run: z.string().nullable(),
+    })
+    .optional()
+    .describe('whether the run recomputed the feature state from every partition or updated the previous run’s state'),
 });
 export type QualityDocument = z.infer<typeof QualityDocument>;
 

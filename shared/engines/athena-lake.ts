@@ -1,5 +1,6 @@
 import { TABLES, type TableName } from '../contracts/lake.ts';
 import { sqlString } from '../sql/literals.ts';
+import type { PartitionWindow } from './partitions.ts';
 
 /**
  * The lake as Athena sees it: one Glue table per input table, declared by the CDK stack from the same catalogue
@@ -64,13 +65,17 @@ export interface AthenaLakeTable {
   readonly lakeRoot: string;
 }
 
-/** The `raw_<table>` relation on Athena: every contract column as text, plus the file each row came from. */
-export function athenaRawRelationSql(table: TableName, source: AthenaLakeTable): string {
+/**
+ * The `raw_<table>` relation on Athena: every contract column as text, plus the file each row came from. With a
+ * partition window (daily-partitioned tables) it reads only the days in the window.
+ */
+export function athenaRawRelationSql(table: TableName, source: AthenaLakeTable, window?: PartitionWindow): string {
   const columns = glueColumns(table, source.format).map((column, i) => {
     const list = TABLES[table].columns[i]?.list ?? false;
     return `${textExpression(column, source.format, list)} AS ${column.name}`;
   });
-  return `(SELECT ${columns.join(', ')}, replace("$path", ${sqlString(source.lakeRoot)}, '') AS source_file FROM ${quoteIdentifier(source.database)}.${quoteIdentifier(source.glueTable)})`;
+  const days = window ? [`dt <= ${sqlString(window.through)}`, ...(window.after ? [`dt > ${sqlString(window.after)}`] : [])] : [];
+  return `(SELECT ${columns.join(', ')}, replace("$path", ${sqlString(source.lakeRoot)}, '') AS source_file FROM ${quoteIdentifier(source.database)}.${quoteIdentifier(source.glueTable)}${days.length > 0 ? ` WHERE ${days.join(' AND ')}` : ''})`;
 }
 
 /** An absent optional table: the same columns, no rows. */

@@ -30,6 +30,10 @@ import {
 import type { InputTable, MalformedLines, PreviousRun, QueryEngine, QueryStats, Row, UnloadTarget } from './query-engine.ts';
 import { OUTPUT_TABLES, RUN_PARTITION_KEY, outputTableFolder } from '../contracts/output-tables.ts';
 import type { QueryJournal } from './query-journal.ts';
+import { STATE_FOLDER, STATE_TABLE } from '../contracts/state.ts';
+import { STATE_COLUMNS } from '../sql/state.ts';
+import { sqlString } from '../sql/literals.ts';
+import { inWindow, partitionDay, type PartitionWindow } from './partitions.ts';
 
 export { ctasStatement, dropTableStatement, unloadStatement, clientRequestToken, journalKey, qualifiedName, runTableName } from './athena-statements.ts';
 
@@ -60,6 +64,8 @@ export interface AthenaEngineOptions {
    * the previous run's segments are read from.
    */
   readonly resultsTable?: string;
+  /** The Glue table of the kept feature state in `database` (default STATE_TABLE), partitioned by run like the results. */
+  readonly stateTable?: string;
   /** Epoch ms after which no query is started and a running one is stopped (the Lambda's end, minus a margin). */
   readonly deadlineAt?: number;
   /** Queries in flight at once (default 4): the account's concurrent-query quota is shared with other jobs. */
@@ -193,18 +199,23 @@ export class AthenaQueryEngine implements QueryEngine {
     return this.#stats;
   }
 
-  async prepareInputs(): Promise<Record<TableName, InputTable>> {
+  async prepareInputs(window?: PartitionWindow): Promise<Record<TableName, InputTable>> {
     this.#checkOpen('read inputs');
     const result = {} as Record<TableName, InputTable>;
-    for (const table of TABLE_NAMES) result[table] = await this.#prepareTable(table);
+    for (const table of TABLE_NAMES) result[table] = await this.#prepareTable(table, window);
     return result;
   }
 
-  async #prepareTable(table: TableName): Promise<InputTable> {
+  async #prepareTable(table: TableName, window: PartitionWindow | undefined): Promise<InputTable> {
     const format = this.#options.lake.formats[table];
     const listed = await this.#options.lake.store.list(`${table}/`);
     // As Athena itself does: hidden and '_'-prefixed paths (markers, metadata) and folder markers are not data.
-    const files = listed.filter((o) => o.bytes > 0 && !o.key.split('/').some((part) => part.startsWith('.') || part.startsWith('_')));
+    const all = listed.filter((o) => o.bytes > 0 && !o.key.split('/').some((part) => part.startsWith('.') || part.startsWith('_')));
+    // A table whose files all sit in dt= folders is the one the stack declares with the dt partition
+    // (lakePartitionedTables): filtering on dt prunes partitions before Athena lists or reads them.
+    const partitioned = all.length > 0 && all.every((o) => partitionDay(o.key) !== null);
+    const files = partitioned ? all.filter((o) => inWindow(o.key, window)) : all;
+    const prunedFiles = all.length - files.length;
     const stray = files.find((f) => !FORMAT_SUFFIX[format].test(f.key));
     if (stray) {
       // A Glue table has one SerDe: a file of another format under its prefix would be read as garbage rows.
@@ -212,6 +223,11 @@ export class AthenaQueryEngine implements QueryEngine {
         `${stray.key}: the ${table} table is declared as ${format} on Athena, so ${table}/ may only hold ${EXPECTED_FILES[format]}; convert or move this file`,
         { table, file: stray.key, format },
       );
+    }
+    if (files.length === 0 && all.length > 0) {
+      // Every partition pruned: no new day yet, which reads as an empty (present) table.
+      this.#relations[`raw_${table}`] = athenaEmptyRelationSql(table);
+      return { table, present: true, files: 0, bytes: 0, formats: [format], partitioned, prunedFiles };
     }
     if (files.length === 0) {
       if (TABLES[table].required) {
@@ -221,19 +237,23 @@ export class AthenaQueryEngine implements QueryEngine {
         });
       }
       this.#relations[`raw_${table}`] = athenaEmptyRelationSql(table);
-      return { table, present: false, files: 0, bytes: 0, formats: [] };
+      return { table, present: false, files: 0, bytes: 0, formats: [], partitioned, prunedFiles };
     }
-    this.#relations[`raw_${table}`] = this.#rawRelation(table);
-    return { table, present: true, files: files.length, bytes: files.reduce((sum, f) => sum + f.bytes, 0), formats: [format] };
+    this.#relations[`raw_${table}`] = this.#rawRelation(table, partitioned ? window : undefined);
+    return { table, present: true, files: files.length, bytes: files.reduce((sum, f) => sum + f.bytes, 0), formats: [format], partitioned, prunedFiles };
   }
 
-  #rawRelation(table: TableName): string {
-    return athenaRawRelationSql(table, {
-      database: this.#options.database,
-      glueTable: this.#options.lake.glueTables?.[table] ?? table,
-      format: this.#options.lake.formats[table],
-      lakeRoot: this.#lakeRoot,
-    });
+  #rawRelation(table: TableName, window?: PartitionWindow): string {
+    return athenaRawRelationSql(
+      table,
+      {
+        database: this.#options.database,
+        glueTable: this.#options.lake.glueTables?.[table] ?? table,
+        format: this.#options.lake.formats[table],
+        lakeRoot: this.#lakeRoot,
+      },
+      window,
+    );
   }
 
   /**
@@ -263,6 +283,15 @@ export class AthenaQueryEngine implements QueryEngine {
       RUN_PARTITION_KEY,
       previous.runId,
     );
+    return true;
+  }
+
+  /** Like attachPreviousRun: no query, `previous_state` reads the Glue state table on the previous run's partition. */
+  async attachPreviousState(previous: PreviousRun): Promise<boolean> {
+    this.#checkOpen('attach previous state');
+    const parts = await previous.store.list(`${previous.prefix}${STATE_FOLDER}`);
+    if (parts.length === 0) return false;
+    this.#relations.previous_state = `(SELECT ${STATE_COLUMNS.map((c) => c.name).join(', ')} FROM ${qualifiedName(this.#options.database, this.#options.stateTable ?? STATE_TABLE)} WHERE ${quoteIdentifier(RUN_PARTITION_KEY)} = ${sqlString(previous.runId)})`;
     return true;
   }
 

@@ -4,11 +4,13 @@ import path from 'node:path';
 import { DuckDBInstance, type DuckDBConnection, type DuckDBMaterializedResult } from '@duckdb/node-api';
 import { TABLE_NAMES, TABLES, type TableName } from '../contracts/lake.ts';
 import { OUTPUT_TABLES, outputTableFolder } from '../contracts/output-tables.ts';
+import { STATE_FOLDER } from '../contracts/state.ts';
 import { InputError, QueryFailedError } from '../errors.ts';
 import { silentLogger, type Logger } from '../logging.ts';
 import { sqlString } from '../sql/literals.ts';
 import { PLAIN_RELATIONS, type BuiltRelation, type Relations } from '../sql/relations.ts';
 import { LocalObjectStore } from '../stores/local.ts';
+import type { ObjectStore } from '../stores/object-store.ts';
 import { DUCKDB_COMPAT_MACROS } from './duckdb-compat.ts';
 import {
   asTextExpression,
@@ -21,6 +23,7 @@ import {
   relativeSourceFile,
   type LakeFile,
 } from './duckdb-lake.ts';
+import { inWindow, partitionDay, type PartitionWindow } from './partitions.ts';
 import type { InputTable, MalformedLines, PreviousRun, QueryEngine, QueryStats, Row, UnloadTarget } from './query-engine.ts';
 
 export interface DuckDbOptions {
@@ -75,22 +78,31 @@ export class DuckDbQueryEngine implements QueryEngine {
     return this.#stats;
   }
 
-  async prepareInputs(): Promise<Record<TableName, InputTable>> {
+  async prepareInputs(window?: PartitionWindow): Promise<Record<TableName, InputTable>> {
     const result = {} as Record<TableName, InputTable>;
-    for (const table of TABLE_NAMES) result[table] = await this.#prepareTable(table);
+    for (const table of TABLE_NAMES) result[table] = await this.#prepareTable(table, window);
     return result;
   }
 
-  async #prepareTable(table: TableName): Promise<InputTable> {
-    const files = await listTableFiles(this.options.lakeDir, table);
+  async #prepareTable(table: TableName, window: PartitionWindow | undefined): Promise<InputTable> {
+    const listed = await listTableFiles(this.options.lakeDir, table);
+    const files = listed?.filter((f) => inWindow(f.relative, window));
+    const prunedFiles = (listed?.length ?? 0) - (files?.length ?? 0);
+    const partitioned = (listed ?? []).every((f) => partitionDay(f.relative) !== null);
     const view = this.relations[`raw_${table}`];
+    // Every pruned: the window holds no new day yet, which reads as an empty (present) table.
+    if (listed && listed.length > 0 && files?.length === 0) {
+      await this.connection.run(`CREATE OR REPLACE TEMP VIEW ${view} AS ${emptyRawView(table)}`);
+      this.#diagnostics.set(table, []);
+      return { table, present: true, files: 0, bytes: 0, formats: [], partitioned, prunedFiles };
+    }
     if (!files || files.length === 0) {
       if (files && TABLES[table].required) {
         // The folder is there but holds only empty (0-byte) files: an empty input, not a missing table. It reads
         // as zero rows, and the quality gate refuses to publish (exit 4) naming the empty table.
         await this.connection.run(`CREATE OR REPLACE TEMP VIEW ${view} AS ${emptyRawView(table)}`);
         this.#diagnostics.set(table, []);
-        return { table, present: true, files: 0, bytes: 0, formats: [] };
+        return { table, present: true, files: 0, bytes: 0, formats: [], partitioned, prunedFiles };
       }
       if (TABLES[table].required) {
         throw new InputError(
@@ -100,7 +112,7 @@ export class DuckDbQueryEngine implements QueryEngine {
       }
       await this.connection.run(`CREATE OR REPLACE TEMP VIEW ${view} AS ${emptyRawView(table)}`);
       this.#diagnostics.set(table, []);
-      return { table, present: false, files: 0, bytes: 0, formats: [] };
+      return { table, present: false, files: 0, bytes: 0, formats: [], partitioned, prunedFiles };
     }
 
     const selects: string[] = [];
@@ -170,6 +182,8 @@ export class DuckDbQueryEngine implements QueryEngine {
       files: files.length,
       bytes: files.reduce((sum, f) => sum + f.bytes, 0),
       formats: [...byFormat.keys()].sort(),
+      partitioned,
+      prunedFiles,
     };
   }
 
@@ -217,41 +231,45 @@ export class DuckDbQueryEngine implements QueryEngine {
     return file.startsWith(root) ? file.slice(root.length) : file;
   }
 
-  /**
-   * The previous run's Parquet as a session table. A local store's files are read where they are; from any other
-   * store (S3) they are downloaded to a scratch folder first (no httpfs: the job runs offline), loaded, and removed.
-   */
+  /** The previous run's customer_segments as a session table, or an empty one with the same columns. */
   async attachPreviousRun(previous: PreviousRun | null): Promise<boolean> {
     const table = this.relations.previous_segments;
-    const step = 'attach previous run';
+    const columns = ['customer_id', 'rfm_segment', 'lifecycle_stage'];
     const folder = previous ? `${previous.prefix}${outputTableFolder(OUTPUT_TABLES.customer_segments)}` : '';
-    const parts = previous ? (await previous.store.list(folder)).filter((o) => o.key.endsWith('.parquet')) : [];
-    if (!previous || parts.length === 0) {
-      await this.#run(
-        step,
-        `CREATE OR REPLACE TEMP TABLE ${table} AS SELECT CAST(NULL AS VARCHAR) AS customer_id, CAST(NULL AS VARCHAR) AS rfm_segment, CAST(NULL AS VARCHAR) AS lifecycle_stage WHERE false`,
-      );
-      return false;
-    }
-    const local = previous.store instanceof LocalObjectStore;
+    const select = `SELECT ${columns.map((c) => `CAST(${c} AS VARCHAR) AS ${c}`).join(', ')}`;
+    if (previous && (await this.#loadParquet('attach previous run', table, previous.store, folder, select))) return true;
+    await this.#run('attach previous run', `CREATE OR REPLACE TEMP TABLE ${table} AS ${select} FROM (SELECT ${columns.map((c) => `CAST(NULL AS VARCHAR) AS ${c}`).join(', ')}) WHERE false`);
+    return false;
+  }
+
+  async attachPreviousState(previous: PreviousRun): Promise<boolean> {
+    return this.#loadParquet('attach previous state', this.relations.previous_state, previous.store, `${previous.prefix}${STATE_FOLDER}`, 'SELECT *');
+  }
+
+  /**
+   * A store folder's Parquet files as a session table (`<select> FROM` the files); false when there are none. A
+   * local store's files are read where they are; from any other store (S3) they are downloaded to a scratch folder
+   * first (no httpfs: the job runs offline), loaded, and removed.
+   */
+  async #loadParquet(step: string, table: string, store: ObjectStore, folder: string, select: string): Promise<boolean> {
+    const parts = (await store.list(folder)).filter((o) => o.key.endsWith('.parquet'));
+    if (parts.length === 0) return false;
+    const local = store instanceof LocalObjectStore;
     const scratch = local ? undefined : await mkdtemp(path.join(this.options.tempDir ?? os.tmpdir(), 'previous-run-'));
     try {
       const files: string[] = [];
       for (const [i, part] of parts.entries()) {
         if (!scratch) {
-          files.push(previous.store.location(part.key));
+          files.push(store.location(part.key));
           continue;
         }
-        const bytes = await previous.store.get(part.key);
-        if (bytes === undefined) throw new QueryFailedError(`${previous.store.description}/${part.key} vanished while it was read`, { step, key: part.key });
+        const bytes = await store.get(part.key);
+        if (bytes === undefined) throw new QueryFailedError(`${store.description}/${part.key} vanished while it was read`, { step, key: part.key });
         const file = path.join(scratch, `part-${i}.parquet`);
         await writeFile(file, bytes);
         files.push(file);
       }
-      await this.#run(
-        step,
-        `CREATE OR REPLACE TEMP TABLE ${table} AS SELECT CAST(customer_id AS VARCHAR) AS customer_id, CAST(rfm_segment AS VARCHAR) AS rfm_segment, CAST(lifecycle_stage AS VARCHAR) AS lifecycle_stage FROM read_parquet([${files.map(sqlString).join(', ')}], union_by_name = true, hive_partitioning = false)`,
-      );
+      await this.#run(step, `CREATE OR REPLACE TEMP TABLE ${table} AS ${select} FROM read_parquet([${files.map(sqlString).join(', ')}], union_by_name = true, hive_partitioning = false)`);
       return true;
     } finally {
       if (scratch) await rm(scratch, { recursive: true, force: true });

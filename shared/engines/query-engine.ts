@@ -1,6 +1,7 @@
 import type { TableName } from '../contracts/lake.ts';
 import type { BuiltRelation, Relations } from '../sql/relations.ts';
 import type { ObjectStore } from '../stores/object-store.ts';
+import type { PartitionWindow } from './partitions.ts';
 
 /**
  * The query-engine port. The pipeline hands it SQL in Athena's (Trino) dialect; adapters run it on Athena or on
@@ -25,6 +26,10 @@ export interface InputTable {
   readonly files: number;
   readonly bytes: number;
   readonly formats: readonly string[];
+  /** Every file of the table is in a `dt=` day folder, so a partition window selects exactly the new rows. */
+  readonly partitioned: boolean;
+  /** Files left out by the partition window (days after the as-of date, or already in the previous state). */
+  readonly prunedFiles: number;
 }
 
 /** Lines the reader could not parse at all (wrong column count, invalid JSON), with where they are. */
@@ -51,8 +56,11 @@ export interface PreviousRun {
 export interface QueryEngine {
   readonly name: 'duckdb' | 'athena';
   readonly relations: Relations;
-  /** Checks the input tables and makes `raw_*` relations ready; throws InputError when the lake is unusable. */
-  prepareInputs(): Promise<Record<TableName, InputTable>>;
+  /**
+   * Checks the input tables and makes `raw_*` relations ready, reading only the day partitions in the window;
+   * throws InputError when the lake is unusable. Called again with another window, it replaces the relations.
+   */
+  prepareInputs(window?: PartitionWindow): Promise<Record<TableName, InputTable>>;
   /** Malformed lines of a table, known once the table's staging statement has scanned it. */
   malformedLines(table: TableName): Promise<MalformedLines>;
   /**
@@ -61,6 +69,11 @@ export interface QueryEngine {
    * columns. True when a previous run was attached.
    */
   attachPreviousRun(previous: PreviousRun | null): Promise<boolean>;
+  /**
+   * Makes relation `previous_state` the customer_state the previous run kept (STATE_FOLDER under its prefix).
+   * False, leaving the relation undefined, when that run has no state files: the run must then be a full one.
+   */
+  attachPreviousState(previous: PreviousRun): Promise<boolean>;
   /** Runs a statement with a small result and returns its rows. */
   query(step: string, sql: string): Promise<Row[]>;
   /** Builds a run-scoped relation from a SELECT, visible to later statements under `relations[name]`. */

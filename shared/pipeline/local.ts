@@ -29,6 +29,8 @@ export interface LocalRefreshOptions {
   memoryLimit?: string;
   /** Chosen by the caller (tests: a fixed id for deterministic output); a new one is made otherwise. */
   runId?: string;
+  /** Recompute the feature state from every partition (see RefreshInput.full). */
+  full?: boolean;
   /** Lease lifetime; the lease is renewed every third of it (default LOCAL_LEASE_TTL_MS). */
   leaseTtlMs?: number;
 }
@@ -75,7 +77,7 @@ async function refreshWithEngine(
   try {
     return await refreshSegments(
       { engine, store: new LocalObjectStore(options.outDir), clock, log, toolVersion: TOOL_VERSION, ...(options.onStage ? { onStage: options.onStage } : {}) },
-      { asOf, config, runId },
+      { asOf, config, runId, ...(options.full ? { full: true } : {}) },
     );
   } finally {
     await engine.close();

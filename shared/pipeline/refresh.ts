@@ -16,6 +16,10 @@ import {
   type TableQuality,
 } from '../contracts/outputs.ts';
 import type { InputTable, MalformedLines, QueryEngine, Row } from '../engines/query-engine.ts';
+import type { PartitionWindow } from '../engines/partitions.ts';
+import { STATE_FOLDER, STATE_MANIFEST, STATE_VERSION, StateManifest, stateConfigHash } from '../contracts/state.ts';
+import { customerStateSql, stateOutputSql } from '../sql/state.ts';
+import { chooseRefreshMode, type RefreshMode } from './refresh-mode.ts';
 import { runDiscovery, discoverySummary } from '../discovery/discover.ts';
 import { ConfigError, PublishError, QualityGateError, describeError } from '../errors.ts';
 import type { Logger } from '../logging.ts';
@@ -28,9 +32,9 @@ import { migrationSql } from '../sql/migration.ts';
 import { buyerCountSql, coverageSql, customerSegmentsOutputSql, customerSegmentsSql, cutPointsSql, segmentMembersSql } from '../sql/segments.ts';
 import { REJECT_FIELD, STAGE_SQL } from '../sql/staging.ts';
 import { distributionsSql, medianRecencySql, quarantineSql, rejectExamplesSql, segmentSummarySql, tableQualitySql } from '../sql/summaries.ts';
-import { putJson, type ObjectStore } from '../stores/object-store.ts';
+import { getJson, putJson, type ObjectStore } from '../stores/object-store.ts';
 import { daysBetween } from '../time.ts';
-import { historyDocument, migrationDocument, previousHistory, previousSegments, readPreviousRun, segmentSummaryCsv, segmentSwings, type SegmentSwing } from './run-documents.ts';
+import { historyDocument, migrationDocument, previousHistory, previousSegments, readPreviousRun, segmentSummaryCsv, segmentSwings, type PreviousRunRef, type SegmentSwing } from './run-documents.ts';
 import type { z } from 'zod';
 
 export interface StageEvent {
@@ -54,6 +58,8 @@ export interface RefreshInput {
   config: SegmentsConfig;
   /** Chosen by the caller to resume a run; a new one is made otherwise. */
   runId?: string;
+  /** Recompute the feature state from every partition even when the previous run's state could be updated. */
+  full?: boolean;
 }
 
 export interface RefreshResult {
@@ -66,6 +72,7 @@ export interface RefreshResult {
   history: HistoryDocument;
   files: ManifestDocument['files'];
   stages: { stage: string; ms: number }[];
+  mode: RefreshMode;
 }
 
 export const LATEST_KEY = 'latest.json';
@@ -129,9 +136,26 @@ export async function refreshSegments(deps: RefreshDeps, input: RefreshInput): P
     // points at now, before this run publishes. A resumed run that already published is not its own predecessor.
     const latestBefore = await readPreviousRun(store, LATEST_KEY, log);
     const previousRun = latestBefore && latestBefore.runId !== runId ? latestBefore : null;
-    const inputs = await stage('read inputs', () => engine.prepareInputs(), (r) => ({
-      tables: Object.values(r).filter((t) => t.present).map((t) => `${t.table} (${t.files} files, ${t.formats.join('+')})`).join(', '),
+    const { mode, inputs, previousState } = await stage('read inputs', async () => {
+      const chosen = await chooseMode(deps, input, previousRun, log);
+      const full: PartitionWindow = { through: input.asOf };
+      if (chosen.mode === 'full') return { mode: chosen, inputs: await engine.prepareInputs(full), previousState: null };
+      const tables = await engine.prepareInputs({ through: input.asOf, after: chosen.after });
+      // New rows can only be told from old ones by their day folder; customers may be unpartitioned, since reading
+      // a profile again changes nothing (the latest record wins).
+      const unpartitioned = (['orders', 'events'] as const).filter((t) => tables[t].present && !tables[t].partitioned);
+      if (unpartitioned.length === 0) return { mode: chosen, inputs: tables, previousState: chosen.previous };
+      return {
+        mode: { mode: 'full' as const, reason: `${unpartitioned.join(' and ')} ha${unpartitioned.length > 1 ? 've' : 's'} files outside dt=YYYY-MM-DD folders` },
+        inputs: await engine.prepareInputs(full),
+        previousState: null,
+      };
+    }, (r) => ({
+      mode: r.mode.mode,
+      reason: r.mode.reason,
+      tables: Object.values(r.inputs).filter((t) => t.present).map((t) => `${t.table} (${t.files} files${t.prunedFiles > 0 ? `, ${t.prunedFiles} pruned` : ''}, ${t.formats.join('+')})`).join(', '),
     }));
+    const incremental = mode.mode === 'incremental';
 
     // Engines name the raw relations only once they have looked at the inputs (Athena: which tables exist).
     const rel = engine.relations;
@@ -147,7 +171,8 @@ export async function refreshSegments(deps: RefreshDeps, input: RefreshInput): P
     const timestamps = [tables.orders, tables.events].filter((t): t is TableQuality => !!t && t.present);
     const minTs = timestamps.map((t) => t.min_ts).filter((v): v is string => !!v).sort()[0] ?? null;
     const maxTs = timestamps.map((t) => t.max_ts).filter((v): v is string => !!v).sort().at(-1) ?? null;
-    provenance = { ...provenance, data_from: minTs, data_to: maxTs };
+    const dataFrom = [minTs, previousState?.data_from ?? null].filter((v): v is string => !!v).sort()[0] ?? null;
+    provenance = { ...provenance, data_from: dataFrom, data_to: maxTs };
 
     const failures: string[] = [];
     for (const [table, q] of Object.entries(tables)) {
@@ -160,7 +185,11 @@ export async function refreshSegments(deps: RefreshDeps, input: RefreshInput): P
         warnings.push(`${m.file}${m.line ? `:${m.line}` : ''}: malformed ${table} line quarantined (${m.values})`);
       }
     }
-    if (tables.orders?.present && tables.orders.rows_read === 0) {
+    if (incremental) {
+      // The state still holds every earlier order; a day without orders is news, not a reason to stop. (A day
+      // without any data at all fails the freshness gate below.)
+      if ((tables.orders?.rows_accepted ?? 0) === 0) warnings.push(`orders: no new accepted rows after ${previousState?.through}`);
+    } else if (tables.orders?.present && tables.orders.rows_read === 0) {
       failures.push(`orders: the input is empty (0 rows in ${tables.orders.files} non-empty file(s) under orders/), nothing to segment`);
     } else if ((tables.orders?.rows_accepted ?? 0) === 0) failures.push('orders: no accepted rows, nothing to segment');
     const freshness = freshnessOf(maxTs, input.asOf, input.config.freshness);
@@ -190,12 +219,19 @@ export async function refreshSegments(deps: RefreshDeps, input: RefreshInput): P
           ...(s.bytesScanned !== undefined ? { bytes_scanned: s.bytesScanned } : {}),
           ...(s.queryId ? { query_id: s.queryId } : {}),
         })),
+        refresh: {
+          mode: mode.mode,
+          reason: mode.reason,
+          partitions_after: incremental ? (previousState?.through ?? null) : null,
+          previous_state_run: incremental ? (previousState?.run_id ?? null) : null,
+        },
       });
     if (failures.length > 0) {
       await putJson(store, `${prefix}quality.json`, qualityDoc('failed'));
       throw new QualityGateError(`run ${runId} not published:\n  ${failures.join('\n  ')}`, { run_id: runId, failures });
     }
 
+    await stage(incremental ? 'state (merge)' : 'state', () => engine.materialize('state', 'customer_state', customerStateSql(rel, input.asOf, incremental)));
     await stage('features', () => engine.materialize('features', 'customer_features', customerFeaturesSql(rel, input.asOf)));
 
     // Personas discovered from the data: k-means on a sample, fitted here; every customer is assigned in SQL below.
@@ -257,6 +293,22 @@ export async function refreshSegments(deps: RefreshDeps, input: RefreshInput): P
         { store, prefix: `${prefix}customer_segments/` },
       ),
     );
+    // The state the next night's run continues from; read only once latest.json points at this run.
+    await stage('write state', async () => {
+      await engine.unload('unload customer_state', stateOutputSql(rel), { store, prefix: `${prefix}${STATE_FOLDER}` });
+      const manifest: StateManifest = {
+        state_version: STATE_VERSION,
+        run_id: runId,
+        through: input.asOf,
+        config_hash: stateConfigHash(input.config),
+        mode: mode.mode,
+        full_run_id: previousState?.full_run_id ?? runId,
+        full_as_of: previousState?.full_as_of ?? input.asOf,
+        data_from: dataFrom,
+        customers: coverage.customers,
+      };
+      await putJson(store, `${prefix}${STATE_MANIFEST}`, validated(StateManifest, manifest, STATE_MANIFEST));
+    });
 
     const distributions = indexDistributions(summaries.distributionRows);
     const segmentList = summarizeSegments({ config: input.config, summaryRows: summaries.summaryRows, medianRows: summaries.medianRows, distributions, discovered: discoveredRefs });
@@ -377,13 +429,42 @@ export async function refreshSegments(deps: RefreshDeps, input: RefreshInput): P
     }, (f) => ({ files: f.length }));
 
     log.log('info', 'refresh published', { customers: segments.customers, files: files.length });
-    return { runId, prefix, segments, personas, quality, migration, history, files, stages };
+    return { runId, prefix, segments, personas, quality, migration, history, files, stages, mode };
   } catch (error) {
     log.log('error', 'refresh failed', { error: describeError(error) });
     // Leave a marker for operators; latest.json still points at the last good run.
     await putJson(store, `${prefix}${FAILED_MARKER}`, { run_id: runId, failed_at: deps.clock().toISOString(), error: describeError(error) }).catch(() => {});
     throw error;
   }
+}
+
+/**
+ * Full or incremental, from the state of the run latest.json points at. A state that cannot be read or attached
+ * means a full run, never a failed one: the state is a cache of the lake, not a source of truth.
+ */
+async function chooseMode(deps: RefreshDeps, input: RefreshInput, previousRun: PreviousRunRef | null, log: Logger): Promise<RefreshMode> {
+  let previous: StateManifest | null = null;
+  if (previousRun && !input.full) {
+    const raw = await getJson(deps.store, `${previousRun.prefix}${STATE_MANIFEST}`).catch((error: unknown) => {
+      log.log('warn', 'previous feature state unreadable; running a full refresh', { error: describeError(error) });
+      return undefined;
+    });
+    const parsed = StateManifest.safeParse(raw);
+    if (raw !== undefined && !parsed.success) log.log('warn', 'previous feature state manifest is invalid; running a full refresh', { run: previousRun.runId });
+    previous = parsed.success ? parsed.data : null;
+  }
+  const mode = chooseRefreshMode({
+    asOf: input.asOf,
+    forceFull: input.full ?? false,
+    previous,
+    stateConfigHash: stateConfigHash(input.config),
+    maxStateAgeDays: input.config.incremental.maxStateAgeDays,
+    fullEveryDays: input.config.incremental.fullEveryDays,
+  });
+  if (mode.mode === 'incremental' && !(await deps.engine.attachPreviousState({ store: deps.store, prefix: previousRun!.prefix, runId: previousRun!.runId }))) {
+    return { mode: 'full', reason: `run ${previousRun!.runId} has a state manifest but no state files` };
+  }
+  return mode;
 }
 
 /**

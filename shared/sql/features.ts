@@ -56,43 +56,38 @@ const ratio = (numerator: string, denominator: string) =>
 export function customerFeaturesSql(rel: Relations, asOf: string): string {
   const asOfDate = sqlDate(asOf);
   const since = (days: number) => sqlDate(addDays(asOf, -days));
-  const purchaseDate = 'CAST(order_ts AS date)';
-  const stage = (table: string, grain: string, notNull: string[] = []) =>
-    `(SELECT * FROM ${table} WHERE grain = '${grain}'${['customer_id', ...notNull].map((c) => ` AND ${c} IS NOT NULL`).join('')})`;
+  const purchasesSince = (days: number) => `cardinality(filter(purchase_days, d -> d >= ${since(days)}))`;
+  const state = (grain: string, notNull: string[] = []) =>
+    `(SELECT * FROM ${rel.customer_state} WHERE grain = '${grain}'${notNull.map((c) => ` AND ${c} IS NOT NULL`).join('')})`;
   const deviceCounts = DEVICE_TYPES.map((d) => `device_${d}`);
   const topDevice = topCount(DEVICE_TYPES, (d) => `device_${d}`);
   return `WITH
-order_totals AS (
-  SELECT customer_id, order_id, min_ts AS order_ts, amount AS order_amount
-  FROM ${stage(rel.stg_orders, 'order', ['order_id'])} AS o
-),
 order_features AS (
   SELECT customer_id,
-    count(*) AS orders_count,
-    count_if(order_amount > 0) AS frequency,
-    sum(order_amount) AS monetary,
-    sum(CASE WHEN order_amount > 0 THEN order_amount ELSE 0 END) AS purchase_revenue,
-    sum(CASE WHEN order_amount < 0 THEN -order_amount ELSE 0 END) AS returned_amount,
-    min(CASE WHEN order_amount > 0 THEN ${purchaseDate} END) AS first_purchase_date,
-    max(CASE WHEN order_amount > 0 THEN ${purchaseDate} END) AS last_purchase_date,
-    min(${purchaseDate}) AS first_order_date,
-    count_if(order_amount > 0 AND ${purchaseDate} >= ${since(30)}) AS purchases_last_30d,
-    count_if(order_amount > 0 AND ${purchaseDate} >= ${since(90)}) AS purchases_last_90d,
-    count_if(order_amount > 0 AND ${purchaseDate} >= ${since(365)}) AS purchases_last_365d,
-    count_if(order_amount > 0 AND ((month(order_ts) = 11 AND day(order_ts) >= 20) OR (month(order_ts) = 12 AND day(order_ts) <= 24))) AS christmas_orders,
-    count_if(order_amount > 0 AND month(order_ts) = 10 AND day(order_ts) >= 15) AS halloween_orders
-  FROM order_totals
-  GROUP BY customer_id
+    orders_count,
+    frequency,
+    amount AS monetary,
+    purchase_revenue,
+    returned_amount,
+    first_purchase_date,
+    last_purchase_date,
+    first_order_date,
+    ${purchasesSince(30)} AS purchases_last_30d,
+    ${purchasesSince(90)} AS purchases_last_90d,
+    ${purchasesSince(365)} AS purchases_last_365d,
+    christmas_orders,
+    halloween_orders
+  FROM ${state('orders')} AS o
 ),
-${topValue('top_category', `(SELECT customer_id, category, amount AS weight FROM ${stage(rel.stg_orders, 'category', ['category'])} AS c)`, 'category')},
+${topValue('top_category', `(SELECT customer_id, category, amount AS weight FROM ${state('category', ['category'])} AS c)`, 'category')},
 category_lists AS (
   -- Sorting the finished small list, not the aggregate's input: an ordered array_agg cost half the features step.
   SELECT customer_id, array_sort(array_agg(category)) AS categories
-  FROM ${stage(rel.stg_orders, 'category', ['category'])} AS c
+  FROM ${state('category', ['category'])} AS c
   GROUP BY customer_id
 ),
-${topValue('top_order_channel', stage(rel.stg_orders, 'place', ['channel']), 'channel', 'sum(rows_count)')},
-${topValue('order_country', stage(rel.stg_orders, 'place', ['country']), 'country', 'sum(rows_count)')},
+${topValue('top_order_channel', state('place', ['channel']), 'channel', 'sum(rows_count)')},
+${topValue('order_country', state('place', ['country']), 'country', 'sum(rows_count)')},
 event_features AS (
   SELECT customer_id,
     rows_count AS events_count,
@@ -115,18 +110,10 @@ event_features AS (
     ${topDevice} AS top_device,
     ${topFamily('os', OS_FAMILIES)} AS top_os,
     ${topFamily('browser', BROWSER_FAMILIES)} AS top_browser
-  FROM ${stage(rel.stg_events, 'customer')} AS e
+  FROM ${state('events')} AS e
 ),
 customers_latest AS (
-  SELECT * FROM (
-    SELECT s.*, row_number() OVER (
-      PARTITION BY customer_id
-      ORDER BY updated_at DESC NULLS LAST, source_file DESC,
-        concat(coalesce(country, ''), '|', coalesce(region, ''), '|', coalesce(city, ''), '|', coalesce(CAST(birth_year AS varchar), ''), '|', coalesce(gender, ''), '|', coalesce(interests_text, '')) ASC
-    ) AS rn
-    FROM ${rel.stg_customers} AS s
-    WHERE reject_reason IS NULL
-  ) AS c WHERE rn = 1
+  SELECT * FROM ${state('profile')} AS p
 ),
 universe AS (
   SELECT customer_id FROM customers_latest

@@ -97,6 +97,10 @@ class ReplayEngine implements QueryEngine {
   async attachPreviousRun(previous: PreviousRun | null) {
     return previous !== null;
   }
+  /** The recording is of a full run: without a state the run stays full and asks for the recorded steps. */
+  async attachPreviousState() {
+    return false;
+  }
   async query(step: string) {
     const rows = this.#queries.get(step)?.shift();
     if (!rows) throw new Error(`replay: no recorded result for step ${step}`);
@@ -205,6 +209,7 @@ class Injector {
       prepareInputs: () => this.around('engine', 'prepareInputs', () => inner.prepareInputs()),
       malformedLines: (table) => this.around('engine', `malformedLines ${table}`, () => inner.malformedLines(table)),
       attachPreviousRun: (previous) => this.around('engine', 'attachPreviousRun', () => inner.attachPreviousRun(previous)),
+      attachPreviousState: () => this.around('engine', 'attachPreviousState', () => inner.attachPreviousState()),
       query: (step, sql) => this.around('engine', `query ${step}`, () => inner.query(step)),
       materialize: (step, name, sql) => this.around('engine', `materialize ${step}`, () => inner.materialize(step, name)),
       unload: (step, sql, target) => this.around('engine', `unload ${step}`, () => inner.unload(step, sql, target)),

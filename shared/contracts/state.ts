@@ -1,0 +1,40 @@
+import { createHash } from 'node:crypto';
+import * as z from 'zod';
+import type { SegmentsConfig } from './config.ts';
+
+/**
+ * The feature state a run keeps for the next one (shared/sql/state.ts): `runs/<run_id>/state/customer_state/`
+ * (Parquet) and this manifest beside it. Only a published run's state is ever read — the next run finds it through
+ * latest.json — so a failed run can never leave a half-written state behind for the next night.
+ */
+export const STATE_VERSION = 1;
+export const STATE_FOLDER = 'state/customer_state/';
+export const STATE_MANIFEST = 'state/state.json';
+/** The Glue table Athena reads a previous state through (run partition, like the output tables). */
+export const STATE_TABLE = 'customer_state';
+
+export const StateManifest = z.strictObject({
+  state_version: z.number().int(),
+  run_id: z.string(),
+  /** Every partition up to this day (dt ≤ through) is in the state. */
+  through: z.string().regex(/^\d{4}-\d{2}-\d{2}$/),
+  /** Hash of the configuration the state depends on (state_config_hash). */
+  config_hash: z.string(),
+  /** How this state was made, and from which state the chain of incremental runs started. */
+  mode: z.enum(['full', 'incremental']),
+  full_run_id: z.string(),
+  full_as_of: z.string(),
+  /** Oldest accepted row in the state: the run's data_from, which a run over new partitions alone cannot see. */
+  data_from: z.string().nullable(),
+  customers: z.number().int().nonnegative(),
+});
+export type StateManifest = z.infer<typeof StateManifest>;
+
+/**
+ * Only the currency rates change what the state holds (amounts are converted while staging); segment rules, RFM
+ * and persona settings are applied to the state, so changing them needs no recompute.
+ */
+export function stateConfigHash(config: SegmentsConfig): string {
+  const relevant = { state_version: STATE_VERSION, currency: config.currency ?? null };
+  return createHash('sha256').update(JSON.stringify(relevant)).digest('hex').slice(0, 16);
+}

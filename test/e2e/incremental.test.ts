@@ -1,0 +1,107 @@
+import { rm } from 'node:fs/promises';
+import path from 'node:path';
+import { DuckDBInstance } from '@duckdb/node-api';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { STATE_FOLDER } from '../../shared/contracts/state.ts';
+import { generateLake } from '../../shared/generate/generate-lake.ts';
+import { refreshLocal } from '../../shared/pipeline/local.ts';
+import type { RefreshResult } from '../../shared/pipeline/refresh.ts';
+import { defaultSegmentsConfig } from '../../shared/segments/default-config.ts';
+import { addDays } from '../../shared/time.ts';
+import { tempDir } from '../helpers/duckdb.ts';
+
+/**
+ * The incremental refresh against the full one: a chain of nightly runs that each read only their new day
+ * partitions must publish exactly what a full recompute over every partition publishes.
+ */
+const AS_OF = '2026-03-31';
+const FIRST = addDays(AS_OF, -12);
+const SECOND = addDays(AS_OF, -6);
+
+let lake: string;
+let sql: (query: string) => Promise<Record<string, unknown>[]>;
+
+beforeAll(async () => {
+  lake = await tempDir('incremental-lake-');
+  await generateLake({ customers: 1500, seed: 11, out: lake, asOf: AS_OF, overwrite: true });
+  const connection = await (await DuckDBInstance.create(':memory:')).connect();
+  sql = async (query) => (await connection.runAndReadAll(query)).getRowObjectsJson() as Record<string, unknown>[];
+}, 120_000);
+
+const run = (out: string, asOf: string, runId: string, extra: Partial<Parameters<typeof refreshLocal>[0]> = {}) =>
+  refreshLocal({ lakeDir: lake, outDir: out, asOf, runId, threads: 2, clock: () => new Date(`${addDays(asOf, 1)}T02:00:00Z`), ...extra });
+
+/** Rows of one run's Parquet folder that the other run's folder does not have (multiset difference, both ways). */
+async function differences(a: string, b: string, columns = '*'): Promise<number> {
+  const one = `SELECT ${columns} FROM read_parquet('${a}/*.parquet')`;
+  const two = `SELECT ${columns} FROM read_parquet('${b}/*.parquet')`;
+  const [row] = await sql(`SELECT (SELECT count(*) FROM (${one} EXCEPT ALL ${two})) + (SELECT count(*) FROM (${two} EXCEPT ALL ${one})) AS n`);
+  return Number(row?.n);
+}
+
+describe('incremental refresh', () => {
+  let chain: RefreshResult[];
+  let full: RefreshResult;
+  let chainOut: string;
+  let fullOut: string;
+
+  beforeAll(async () => {
+    chainOut = await tempDir('incremental-chain-');
+    fullOut = await tempDir('incremental-full-');
+    chain = [];
+    for (const [i, asOf] of [FIRST, SECOND, AS_OF].entries()) chain.push(await run(chainOut, asOf, `inc-${i}`));
+    full = await run(fullOut, AS_OF, 'inc-2');
+  }, 300_000);
+
+  it('runs full once, then reads only the partitions after the previous state', () => {
+    expect(chain.map((r) => r.mode.mode)).toEqual(['full', 'incremental', 'incremental']);
+    expect(full.mode.mode).toBe('full');
+    expect(chain[2]!.quality.refresh).toMatchObject({ mode: 'incremental', partitions_after: SECOND, previous_state_run: 'inc-1' });
+    const last = chain[2]!.quality.tables;
+    // 6 of 365 days of orders and events; the unpartitioned customers table is read whole (a profile read twice changes nothing).
+    expect(last.orders!.rows_read).toBeLessThan(full.quality.tables.orders!.rows_read * 0.05);
+    expect(last.events!.rows_read).toBeLessThan(full.quality.tables.events!.rows_read * 0.05);
+    expect(last.orders!.rows_read).toBeGreaterThan(0);
+    expect(last.customers!.rows_read).toBe(full.quality.tables.customers!.rows_read);
+  });
+
+  it('covers late returns of orders already in the state and customers who come back after a pause', async () => {
+    const orders = `read_parquet('${lake}/orders/*/*.parquet', hive_partitioning = true)`;
+    const [late] = await sql(`
+      SELECT count(*) AS n FROM ${orders} AS r
+      WHERE starts_with(r.order_id, 'r') AND r.dt > '${SECOND}'
+        AND EXISTS (SELECT 1 FROM ${orders} AS o WHERE o.customer_id = r.customer_id AND starts_with(o.order_id, 'o') AND o.dt <= '${SECOND}')`);
+    expect(Number(late?.n)).toBeGreaterThan(0);
+    const [back] = await sql(`
+      WITH days AS (SELECT customer_id, max(dt) FILTER (WHERE dt <= '${FIRST}') AS before, min(dt) FILTER (WHERE dt > '${SECOND}') AS after FROM ${orders} GROUP BY 1)
+      SELECT count(*) AS n FROM days WHERE before IS NOT NULL AND after IS NOT NULL AND CAST(after AS DATE) - CAST(before AS DATE) > 60`);
+    expect(Number(back?.n)).toBeGreaterThan(0);
+  });
+
+  it('publishes the same customer_segments, state and segment sizes as a full recompute', async () => {
+    const segments = (out: string) => path.join(out, 'runs', 'inc-2', 'customer_segments');
+    expect(await differences(segments(chainOut), segments(fullOut), '* EXCLUDE (run_id)')).toBe(0);
+    const [count] = await sql(`SELECT count(*) AS n FROM read_parquet('${segments(chainOut)}/*.parquet')`);
+    expect(Number(count?.n)).toBe(full.segments.customers);
+    const state = (out: string) => path.join(out, 'runs', 'inc-2', STATE_FOLDER);
+    expect(await differences(state(chainOut), state(fullOut))).toBe(0);
+    expect(chain[2]!.segments.segments).toEqual(full.segments.segments);
+    expect(chain[2]!.segments.rfm).toEqual(full.segments.rfm);
+    // data_from reaches back to the first run's data, which the last run itself did not read.
+    expect(chain[2]!.segments.provenance.data_from).toBe(full.segments.provenance.data_from);
+  });
+
+  it('falls back to a full recompute when asked, on a rerun, after a currency change, or when the state files are gone', async () => {
+    const out = await tempDir('incremental-fallback-');
+    await run(out, SECOND, 'fb-0');
+    expect((await run(out, AS_OF, 'fb-1', { full: true })).mode).toEqual({ mode: 'full', reason: 'full recompute requested' });
+    expect((await run(out, AS_OF, 'fb-2')).mode.reason).toMatch(/already covers 2026-03-31/);
+    const config = { ...defaultSegmentsConfig(), currency: { reporting: 'EUR', rates: { GBP: 1.17, NOK: 0.086, KRW: 0.00068, JPY: 0.0061, USD: 0.92 } } };
+    await run(out, addDays(AS_OF, -2), 'fb-3', { full: true });
+    const changed = await run(out, AS_OF, 'fb-4', { config });
+    expect(changed.mode.reason).toMatch(/currency configuration changed/);
+    await run(out, addDays(AS_OF, -3), 'fb-5', { full: true });
+    await rm(path.join(out, 'runs', 'fb-5', STATE_FOLDER), { recursive: true });
+    expect((await run(out, AS_OF, 'fb-6')).mode.reason).toMatch(/no state files/);
+  }, 300_000);
+});
