@@ -12,6 +12,8 @@ import { pathToFileURL } from 'node:url';
 export interface ImportProbe {
   /** From just before `import()` to just after it: parse, link and top-level code of the bundle. */
   readonly ms: number;
+  /** CPU time (user + system, all threads) over the same span: less swayed than `ms` by other load on the machine. */
+  readonly cpuMs: number;
   /** Peak resident memory of the whole process (Node itself included), MiB. */
   readonly peakRssMiB: number;
   /** `typeof` the module's `handler` export. */
@@ -45,12 +47,15 @@ const refuse = (what) => (host) => { networkAttempts.push(what + ' ' + host); th
 dns.lookup = refuse('dns.lookup');
 dns.promises.lookup = refuse('dns.promises.lookup');
 syncBuiltinESMExports();
+const cpuStart = process.cpuUsage();
 const started = performance.now();
 const module = await import(process.argv[1]);
 const ms = performance.now() - started;
+const cpu = process.cpuUsage(cpuStart);
 process.env = env;
 console.log(JSON.stringify({
   ms,
+  cpuMs: (cpu.user + cpu.system) / 1000,
   peakRssMiB: process.resourceUsage().maxRSS / 1024,
   handlerExport: typeof module.handler,
   awsEnvRead: [...awsEnvRead].sort(),
@@ -78,6 +83,7 @@ export interface ImportTiming {
   readonly ms: readonly number[];
   readonly medianMs: number;
   readonly maxMs: number;
+  readonly medianCpuMs: number;
   readonly peakRssMiB: number;
 }
 
@@ -85,7 +91,7 @@ export interface ImportTiming {
 export function timeImport(bundleFile: string, runs = 5): ImportTiming {
   const probes = Array.from({ length: runs }, () => probeImport(bundleFile));
   const ms = probes.map((p) => p.ms);
-  return { runs, ms, medianMs: median(ms), maxMs: Math.max(...ms), peakRssMiB: median(probes.map((p) => p.peakRssMiB)) };
+  return { runs, ms, medianMs: median(ms), maxMs: Math.max(...ms), medianCpuMs: median(probes.map((p) => p.cpuMs)), peakRssMiB: median(probes.map((p) => p.peakRssMiB)) };
 }
 
 function median(values: readonly number[]): number {

@@ -91,8 +91,8 @@ ${topValue('order_country', state('place', ['country']), 'country', 'sum(rows_co
 event_features AS (
   SELECT customer_id,
     rows_count AS events_count,
-    CAST(min_ts AS date) AS first_event_date,
-    CAST(max_ts AS date) AS last_event_date,
+    first_event_date,
+    last_event_date,
     page_view AS page_views,
     product_view AS product_views,
     add_to_cart,

@@ -83,8 +83,8 @@ export const STATE_COLUMNS: readonly StateColumn[] = [
   col('first_purchase_date', 'date', 'min'),
   col('last_purchase_date', 'date', 'max'),
   col('purchase_days', 'array(date)', 'days'),
-  col('min_ts', 'timestamp', 'min'),
-  col('max_ts', 'timestamp', 'max'),
+  col('first_event_date', 'date', 'min'),
+  col('last_event_date', 'date', 'max'),
   ...eventCountColumns.map((name) => col(name, 'bigint', 'sum')),
   ...PROFILE_COLUMNS.map(([name, type]) => col(name, type, 'profile')),
 ];
@@ -134,8 +134,8 @@ export function stateDeltaSql(rel: Relations, asOf: string): string {
     grain: "'events'",
     customer_id: 'customer_id',
     rows_count: 'rows_count',
-    min_ts: 'min_ts',
-    max_ts: 'max_ts',
+    first_event_date: 'CAST(min_ts AS date)',
+    last_event_date: 'CAST(max_ts AS date)',
     ...Object.fromEntries(eventCountColumns.map((c) => [c, c])),
   });
   const profile = selectList({
@@ -205,18 +205,37 @@ FROM (${stateDeltaSql(rel, asOf)}) AS delta`;
         return `${typedNull(c.type)} AS ${c.name}`;
     }
   });
-  return `WITH combined AS (
-  SELECT ${columnList} FROM ${rel.previous_state}
+  const trimmed = STATE_COLUMNS.map((c) => (c.merge === 'days' ? `${trimDays(c.name)} AS ${c.name}` : c.name)).join(', ');
+  // Only customers with new rows are re-aggregated; everyone else's rows pass through as they were (bar the
+  // day lists' window), which keeps a nightly merge proportional to the day's data, not to the customer base.
+  return `WITH delta AS (
+  ${stateDeltaSql(rel, asOf)}
+), touched AS (
+  SELECT DISTINCT grain, customer_id FROM delta WHERE grain <> 'profile'
+), previous AS (
+  SELECT p.*, t.customer_id IS NOT NULL AS is_touched
+  FROM ${rel.previous_state} AS p
+  LEFT JOIN touched AS t ON t.grain = p.grain AND t.customer_id = p.customer_id
+  WHERE p.grain <> 'profile'
+), combined AS (
+  SELECT ${columnList} FROM previous WHERE is_touched
   UNION ALL
-  SELECT ${columnList} FROM (${stateDeltaSql(rel, asOf)}) AS delta
+  SELECT ${columnList} FROM delta WHERE grain <> 'profile'
+), profiles AS (
+  SELECT ${columnList} FROM ${rel.previous_state} WHERE grain = 'profile'
+  UNION ALL
+  SELECT ${columnList} FROM delta WHERE grain = 'profile'
 )
 SELECT ${merged.join(',\n  ')}
 FROM combined
-WHERE grain <> 'profile'
 GROUP BY ${KEYS.join(', ')}
 UNION ALL
+SELECT ${trimmed}
+FROM previous
+WHERE NOT is_touched
+UNION ALL
 SELECT ${columnList}
-FROM (${latestProfileSql("(SELECT * FROM combined WHERE grain = 'profile')")}) AS p`;
+FROM (${latestProfileSql('profiles')}) AS p`;
 }
 
 /** The state as written for the next run: sorted, so equal states are equal files. */

@@ -1,5 +1,6 @@
 import path from 'node:path';
 import type { ColumnInfo, ResultSet } from '@aws-sdk/client-athena';
+import { STATE_MANIFEST } from '../../shared/contracts/state.ts';
 import { DuckDbQueryEngine } from '../../shared/engines/duckdb.ts';
 import type { QueryEngine, Row } from '../../shared/engines/query-engine.ts';
 import { generateLake } from '../../shared/generate/generate-lake.ts';
@@ -86,16 +87,33 @@ export interface DuckReplay {
   readonly duckResult: RefreshResult;
   /** query() results of that run, per step, in call order. */
   readonly replies: Map<string, Row[][]>;
-  /** latest.json after PREVIOUS_RUN_ID (the pointer the run RUN_ID compared with). */
+  /** latest.json after the previous run (the pointer the run RUN_ID compared with). */
   readonly previousPointer: Uint8Array;
+  /** The previous run's state manifest (`runs/<previous>/state/state.json`) as DuckDB wrote it. */
+  readonly previousStateManifest: Uint8Array;
+  /** The previous run's id and as-of date (PREVIOUS_RUN_ID and PREVIOUS_AS_OF unless chosen). */
+  readonly previousRunId: string;
+  readonly previousAsOf: string;
+  /** The store both DuckDB runs published to. */
+  readonly duckStore: LocalObjectStore;
 }
 
 /**
- * Generates a lake and runs the refresh on DuckDB twice: PREVIOUS_RUN_ID (as of PREVIOUS_AS_OF), then RUN_ID (as
- * of AS_OF) recording its calls and query results.
+ * Generates a lake and runs the refresh on DuckDB twice: the previous run (PREVIOUS_RUN_ID as of PREVIOUS_AS_OF
+ * unless `previousAsOf` / `previousRunId` say otherwise), then RUN_ID (as of AS_OF) recording its calls and query
+ * results. With the default previous run, 16 days earlier, the recorded run is full; a previous run at most
+ * `incremental.maxStateAgeDays` days earlier makes it incremental.
  */
-export async function duckReplay(options: { customers: number; seed?: number; name?: string }): Promise<DuckReplay> {
+export async function duckReplay(options: {
+  customers: number;
+  seed?: number;
+  name?: string;
+  previousAsOf?: string;
+  previousRunId?: string;
+}): Promise<DuckReplay> {
   const name = options.name ?? 'athena-replay';
+  const previousAsOf = options.previousAsOf ?? PREVIOUS_AS_OF;
+  const previousRunId = options.previousRunId ?? (options.previousAsOf === undefined ? PREVIOUS_RUN_ID : `${previousAsOf}_20260401T013000Z_012345`);
   const lake = path.join(await tempDir(name), 'lake');
   // Bad rows included, so the quarantine statements run too; one table per format, so every raw-relation shape runs.
   await generateLake({ customers: options.customers, seed: options.seed ?? 5, out: lake, asOf: AS_OF, formats: FORMATS });
@@ -104,11 +122,12 @@ export async function duckReplay(options: { customers: number; seed?: number; na
   const duckStore = new LocalObjectStore(await tempDir(`${name}-duck`));
   const before = await DuckDbQueryEngine.open({ lakeDir: lake, threads: 2 });
   try {
-    await refreshSegments({ engine: before, store: duckStore, clock, log: silentLogger, toolVersion: 'test' }, { asOf: PREVIOUS_AS_OF, config, runId: PREVIOUS_RUN_ID });
+    await refreshSegments({ engine: before, store: duckStore, clock, log: silentLogger, toolVersion: 'test' }, { asOf: previousAsOf, config, runId: previousRunId });
   } finally {
     await before.close();
   }
   const previousPointer = (await duckStore.get('latest.json'))!;
+  const previousStateManifest = (await duckStore.get(`runs/${previousRunId}/${STATE_MANIFEST}`))!;
 
   const duckCalls: Call[] = [];
   const replies = new Map<string, Row[][]>();
@@ -119,5 +138,5 @@ export async function duckReplay(options: { customers: number; seed?: number; na
   } finally {
     await duck.close();
   }
-  return { lake, duckCalls, duckResult, replies, previousPointer };
+  return { lake, duckCalls, duckResult, replies, previousPointer, previousStateManifest, previousRunId, previousAsOf, duckStore };
 }

@@ -1,3 +1,5 @@
+import { STATE_TABLE } from '../../shared/contracts/state.ts';
+import { STATE_COLUMNS } from '../../shared/sql/state.ts';
 import { App } from 'aws-cdk-lib';
 import { Template } from 'aws-cdk-lib/assertions';
 import { describe, expect, it } from 'vitest';
@@ -55,7 +57,16 @@ describe('lake tables', () => {
       expect(input.Parameters.has_encrypted_data).toBe(false);
       expect(flat(input.StorageDescriptor.Location)).toBe(`s3://<${defaults.stack.getLogicalId(defaults.stack.lakeBucket.node.defaultChild as never)}>/${table}/`);
     }
-    expect(defaults.tables).toHaveLength(TABLE_NAMES.length + Object.keys(OUTPUT_TABLES).length);
+    // + the feature state table (below).
+    expect(defaults.tables).toHaveLength(TABLE_NAMES.length + Object.keys(OUTPUT_TABLES).length + 1);
+  });
+
+  it('declares the feature state table over runs/<run>/state/customer_state/ with the state catalogue’s columns', () => {
+    const state = defaults.table(STATE_TABLE);
+    expect(state.StorageDescriptor.Columns.map((c: { Name: string }) => c.Name)).toEqual(STATE_COLUMNS.map((c) => c.name));
+    expect(state.StorageDescriptor.Columns.find((c: { Name: string }) => c.Name === 'purchase_days')?.Type).toBe('array<date>');
+    expect(state.StorageDescriptor.SerdeInfo.SerializationLibrary).toBe(SERDE.parquet);
+    expect(flat(state.Parameters['storage.location.template'])).toMatch(/\/runs\/\$\{run\}\/state\/customer_state\/$/);
   });
 
   it('projects the dt partition of orders and events as dates up to today, with the folder layout as template', () => {

@@ -1,3 +1,4 @@
+import { STATE_TABLE } from '../../shared/contracts/state.ts';
 import { describe, expect, it } from 'vitest';
 import { RUN_TABLE_PATTERN } from '../../infra/refresh-permissions.ts';
 import { TABLE_NAMES } from '../../shared/contracts/lake.ts';
@@ -87,13 +88,14 @@ describe('refresh role', () => {
     });
   });
 
-  it('reads the catalog, the database, the lake tables, the published customer_segments (the previous run) and the run tables', () => {
+  it('reads the catalog, the database, the lake tables, the published customer_segments and feature state (the previous run) and the run tables', () => {
     expect(grant('GlueReadLakeAndRunTables').resources).toEqual(
       sorted([
         `${GLUE}:catalog`,
         `${GLUE}:database/customer_segments`,
         ...TABLE_NAMES.map((table) => `${GLUE}:table/customer_segments/${table}`),
         `${GLUE}:table/customer_segments/${OUTPUT_TABLES.customer_segments.name}`,
+        `${GLUE}:table/customer_segments/${STATE_TABLE}`,
         `${GLUE}:table/customer_segments/*__*`,
       ]),
     );

@@ -1,0 +1,34 @@
+/**
+ * `npm run bench`: every benchmark of the performance figures, each lake size in a process of its own so the peak
+ * memory of one size is not the high-water mark of the one before. Then the Lambda bundle figures and
+ * BENCHMARKS.md. Lakes are generated once into .data/bench-<size>/ and reused.
+ *
+ *   npm run bench -- [--sizes 100000,1000000,3000000] [--alternatives-up-to 1000000]
+ *
+ * The alternatives (one query per segment, a row-by-row script) run up to --alternatives-up-to customers: at 3 M
+ * the row-by-row script alone takes longer than every refresh size together, and the ratio is known by then.
+ */
+import { spawnSync } from 'node:child_process';
+import { parseArgs } from 'node:util';
+import { writeBenchmarksMd } from './report.ts';
+
+const { values } = parseArgs({
+  options: {
+    sizes: { type: 'string', default: '100000,1000000,3000000' },
+    'alternatives-up-to': { type: 'string', default: '1000000' },
+  },
+});
+const sizes = (values.sizes ?? '').split(',').map(Number).filter((v) => Number.isInteger(v) && v > 0);
+const alternativesUpTo = Number(values['alternatives-up-to']);
+
+const run = (args: string[]) => {
+  const result = spawnSync(process.execPath, ['--import', 'tsx', ...args], { stdio: 'inherit' });
+  if (result.status !== 0) throw new Error(`${args.join(' ')} exited with ${result.status}`);
+};
+
+for (const size of sizes) {
+  run(['bench/refresh-bench.ts', '--customers', String(size), ...(size > alternativesUpTo ? ['--skip-alternatives'] : [])]);
+}
+run(['scripts/bundle-sizes.ts']);
+await writeBenchmarksMd();
+process.stdout.write('BENCHMARKS.md written\n');

@@ -1,0 +1,180 @@
+import { Dialect, validate } from '@polyglot-sql/sdk';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { STATE_MANIFEST, StateManifest } from '../../shared/contracts/state.ts';
+import { AthenaQueryEngine } from '../../shared/engines/athena.ts';
+import { athenaRawRelationSql } from '../../shared/engines/athena-lake.ts';
+import type { Row } from '../../shared/engines/query-engine.ts';
+import { silentLogger } from '../../shared/logging.ts';
+import { refreshSegments, type RefreshResult } from '../../shared/pipeline/refresh.ts';
+import { defaultSegmentsConfig } from '../../shared/segments/default-config.ts';
+import { BUILT_RELATIONS, INPUT_RELATIONS, PLAIN_RELATIONS, PREVIOUS_RELATIONS } from '../../shared/sql/relations.ts';
+import { customerStateSql, stateOutputSql } from '../../shared/sql/state.ts';
+import { STAGE_SQL } from '../../shared/sql/staging.ts';
+import { LocalObjectStore } from '../../shared/stores/local.ts';
+import { FakeAthena } from './athena-fake-client.ts';
+import { MemoryStore } from './athena-fakes.ts';
+import { AS_OF, DATABASE, FORMATS, RUN_ID, asResultPages, clock, duckReplay, recording, type Call, type DuckReplay } from './athena-replay.ts';
+
+/**
+ * The incremental refresh through the Athena adapter, replayed from DuckDB as athena-pipeline.test.ts does for a
+ * full one. The previous run is 4 days before AS_OF (within incremental.maxStateAgeDays), so both engines read only
+ * the day partitions after it and merge them into its feature state: on Athena the state is the Glue table
+ * customer_state on the previous run's partition, and the lake tables are read through a dt window.
+ */
+const PREVIOUS_AS_OF = '2026-03-27';
+const PREVIOUS_RUN_ID = '2026-03-27_20260328T013000Z_0a1b2c';
+const LAKE_ROOT = 's3://lake/';
+
+let replay: DuckReplay;
+let duckCalls: Call[];
+let duckResult: RefreshResult;
+const athenaCalls: Call[] = [];
+let athenaResult: RefreshResult;
+let fake: FakeAthena;
+let athena: AthenaQueryEngine;
+let results: MemoryStore;
+let statements: string[];
+
+beforeAll(async () => {
+  replay = await duckReplay({ customers: 1_500, name: 'athena-incremental', previousAsOf: PREVIOUS_AS_OF, previousRunId: PREVIOUS_RUN_ID });
+  ({ duckCalls, duckResult } = replay);
+  const replies = new Map<string, Row[][]>([...replay.replies].map(([step, rows]) => [step, [...rows]]));
+  const config = defaultSegmentsConfig();
+
+  fake = new FakeAthena();
+  results = new MemoryStore('s3://results/');
+  // What the previous run published, as Athena's results bucket holds it: the pointer, its customer_segments
+  // part files, and its feature state (the manifest DuckDB wrote, and a state part under the Glue table's folder).
+  await results.put('latest.json', replay.previousPointer);
+  results.add(`runs/${PREVIOUS_RUN_ID}/customer_segments/part-0000.parquet`, 64);
+  await results.put(`runs/${PREVIOUS_RUN_ID}/${STATE_MANIFEST}`, replay.previousStateManifest);
+  results.add(`runs/${PREVIOUS_RUN_ID}/state/customer_state/part-0000.parquet`, 64);
+  let currentStep = '';
+  fake.onStart = (input, queryId) => {
+    const sql = input.QueryString ?? '';
+    const unloadTarget = /^UNLOAD \([\s\S]*\) TO 's3:\/\/results\/([^']+)'/.exec(sql)?.[1];
+    // What Athena's UNLOAD would leave behind: a Parquet part under the target prefix.
+    if (unloadTarget) results.add(`${unloadTarget}part-0000.parquet`, 64);
+    const reply = replies.get(currentStep)?.shift();
+    if (reply && !/^(CREATE|DROP|UNLOAD)\b/.test(sql)) fake.results(queryId, asResultPages(reply));
+  };
+  athena = new AthenaQueryEngine({
+    client: fake.client,
+    workGroup: 'segments',
+    database: DATABASE,
+    runId: RUN_ID,
+    lake: { store: new LocalObjectStore(replay.lake), root: LAKE_ROOT, formats: FORMATS },
+    scratch: new MemoryStore(`s3://results/work/${RUN_ID}/`),
+    sleep: async () => {},
+    random: () => 0.5,
+  });
+  const query = athena.query.bind(athena);
+  athena.query = async (step, sql) => {
+    currentStep = step;
+    return query(step, sql);
+  };
+  recording(athena, athenaCalls);
+  athenaResult = await refreshSegments(
+    { engine: athena, store: results, clock, log: silentLogger, toolVersion: 'test' },
+    { asOf: AS_OF, config, runId: RUN_ID },
+  );
+  statements = fake.started;
+}, 180_000);
+
+afterAll(() => fake?.restore());
+
+const strip = <T extends { provenance: object }>(doc: T) => ({ ...doc, provenance: { ...doc.provenance, engine: undefined } });
+const json = (bytes: Uint8Array | undefined) => JSON.parse(Buffer.from(bytes!).toString('utf8')) as unknown;
+
+describe('the incremental refresh on the Athena adapter', () => {
+  it('is incremental on both engines, for the same reason', () => {
+    expect(replay.previousAsOf).toBe(PREVIOUS_AS_OF);
+    expect(StateManifest.parse(json(replay.previousStateManifest))).toMatchObject({ run_id: PREVIOUS_RUN_ID, through: PREVIOUS_AS_OF, mode: 'full' });
+    expect(duckResult.mode.mode).toBe('incremental');
+    expect(athenaResult.mode.mode).toBe('incremental');
+    expect(athenaResult.mode.reason).toBe(duckResult.mode.reason);
+    expect(duckResult.mode.reason).toBe(`partitions after ${PREVIOUS_AS_OF}`);
+    expect(athenaResult.quality.refresh).toEqual(duckResult.quality.refresh);
+    expect(athenaResult.quality.refresh).toMatchObject({ mode: 'incremental', partitions_after: PREVIOUS_AS_OF, previous_state_run: PREVIOUS_RUN_ID });
+    expect(athenaResult.stages.map((s) => s.stage)).toContain('state (merge)');
+    expect(duckResult.stages.map((s) => s.stage)).toContain('state (merge)');
+  });
+
+  it('sends Athena the SQL DuckDB ran, with only the relation names differing', () => {
+    const athenaNames = athena.relations;
+    const plain = [...INPUT_RELATIONS, ...PREVIOUS_RELATIONS, ...BUILT_RELATIONS];
+    const toAthena = (sql: string) => sql.replace(new RegExp(`\\b(${plain.join('|')})\\b`, 'g'), (name) => athenaNames[name as (typeof plain)[number]]);
+    // DuckDB's own bookkeeping queries (reading the lake, malformed-line diagnostics) are not the pipeline's.
+    const pipelineCalls = duckCalls.filter((c) => !c.step.startsWith('load ') && !c.step.startsWith('malformed '));
+    expect(athenaCalls.map((c) => `${c.kind} ${c.step}`)).toEqual(pipelineCalls.map((c) => `${c.kind} ${c.step}`));
+    athenaCalls.forEach((call, i) => expect(call.sql, call.step).toBe(toAthena(pipelineCalls[i]!.sql)));
+    // …and each reached Athena inside its CTAS or UNLOAD wrapper, or as is.
+    for (const call of athenaCalls) expect(statements.some((s) => s.includes(call.sql)), call.step).toBe(true);
+    // The merge is among them, on both engines.
+    expect(pipelineCalls.find((c) => c.step === 'state')?.sql).toBe(customerStateSql(PLAIN_RELATIONS, AS_OF, true));
+  });
+
+  it('sends only statements that parse as Trino', () => {
+    expect(statements.length).toBeGreaterThan(15);
+    const kinds = new Set(statements.map((s) => /^\s*(\w+)/.exec(s)?.[1]?.toUpperCase()));
+    expect(kinds.has('CREATE') && kinds.has('UNLOAD') && kinds.has('SELECT')).toBe(true);
+    for (const sql of statements) {
+      const result = validate(sql, Dialect.Trino);
+      expect(result.errors, sql.slice(0, 300)).toEqual([]);
+      expect(result.valid).toBe(true);
+    }
+  });
+
+  it('merges into the previous state read through the Glue state table, filtered on its run partition', () => {
+    expect(athena.relations.previous_state).toMatch(new RegExp(`^\\(SELECT grain, customer_id, [a-z_, ]+ FROM "${DATABASE}"\\."customer_state" WHERE "run" = '${PREVIOUS_RUN_ID}'\\)$`));
+    const merge = statements.filter((s) => s.includes(athena.relations.previous_state));
+    expect(merge).toHaveLength(1);
+    expect(merge[0]).toMatch(/^CREATE TABLE /);
+    expect(merge[0]).toContain(customerStateSql(athena.relations, AS_OF, true));
+    // Nothing else reads the state table (the UNLOAD of this run's state reads this run's customer_state).
+    expect(statements.filter((s) => s.includes('"customer_state"'))).toEqual(merge);
+  });
+
+  it('reads only the new day partitions of orders and events, and every customers file', () => {
+    const source = (table: 'orders' | 'customers' | 'events') => ({ database: DATABASE, glueTable: table, format: FORMATS[table], lakeRoot: LAKE_ROOT });
+    const window = { through: AS_OF, after: PREVIOUS_AS_OF };
+    for (const table of ['orders', 'events'] as const) {
+      const raw = athena.relations[`raw_${table}`];
+      expect(raw).toBe(athenaRawRelationSql(table, source(table), window));
+      expect(raw).toContain(`WHERE dt <= '${AS_OF}' AND dt > '${PREVIOUS_AS_OF}')`);
+      // Older days were pruned, on both engines alike.
+      expect(athenaResult.quality.tables[table]?.files).toBe(duckResult.quality.tables[table]?.files);
+      expect(athenaResult.quality.tables[table]?.files).toBeGreaterThan(0);
+    }
+    // The customers file sits outside the dt= folders: read whole (the latest profile wins in the merge).
+    expect(athena.relations.raw_customers).toBe(athenaRawRelationSql('customers', source('customers'), undefined));
+    expect(athena.relations.raw_customers).not.toMatch(/\bdt\b/);
+    for (const table of ['orders', 'customers', 'events'] as const) {
+      const readers = statements.filter((s) => s.includes(athena.relations[`raw_${table}`]));
+      expect(readers, table).toHaveLength(1);
+      expect(readers[0]).toMatch(/^CREATE TABLE /);
+      expect(readers[0]).toContain(STAGE_SQL[table](athena.relations, { asOf: AS_OF, config: defaultSegmentsConfig() }));
+    }
+  });
+
+  it('gives the same segments and personas as DuckDB, through the adapter’s result parsing', () => {
+    expect(strip(athenaResult.segments)).toEqual(strip(duckResult.segments));
+    expect(strip(athenaResult.personas)).toEqual(strip(duckResult.personas));
+    expect(athenaResult.segments.provenance.engine).toBe('athena');
+    expect(duckResult.segments.customers).toBeGreaterThan(1_000);
+    expect(duckResult.personas.personas.length).toBeGreaterThan(3);
+  });
+
+  it('unloads the merged state under runs/<run>/state/customer_state/ and writes its manifest as incremental', async () => {
+    const target = `s3://results/runs/${RUN_ID}/state/customer_state/`;
+    const unloads = statements.filter((s) => s.startsWith('UNLOAD') && s.includes(`TO '${target}'`));
+    expect(unloads).toHaveLength(1);
+    expect(unloads[0]).toContain(stateOutputSql(athena.relations));
+    expect(results.keys(`runs/${RUN_ID}/state/customer_state/`)).toEqual([`runs/${RUN_ID}/state/customer_state/part-0000.parquet`]);
+    const manifest = StateManifest.parse(json(await results.get(`runs/${RUN_ID}/${STATE_MANIFEST}`)));
+    expect(manifest).toMatchObject({ run_id: RUN_ID, through: AS_OF, mode: 'incremental', full_run_id: PREVIOUS_RUN_ID, full_as_of: PREVIOUS_AS_OF });
+    // The same manifest DuckDB wrote for the same run.
+    expect(manifest).toEqual(StateManifest.parse(json(await replay.duckStore.get(`runs/${RUN_ID}/${STATE_MANIFEST}`))));
+    expect(JSON.parse(Buffer.from((await results.get('latest.json'))!).toString('utf8')).run_id).toBe(RUN_ID);
+  });
+});
