@@ -1,11 +1,18 @@
 /**
- * `npm run bench`: the nightly refresh on a large generated lake, with wall time, rows per second and peak
- * memory per stage. A benchmark, not a test: run it on a quiet machine and read the numbers.
+ * One lake size of `npm run bench` (bench/run-all.ts runs every size): in the same process and on the same lake,
+ * - the full refresh, per stage: wall time, rows/s, peak RSS, and the lake bytes (needed column chunks) each
+ *   staging statement reads;
+ * - the limit: one query scanning the needed columns of each table once, grouped by customer (limit-query.ts);
+ * - the incremental nightly run: yesterday's state (a full run as of the day before), then the run that reads
+ *   only the one new day, with its bytes (new partitions + the state it reads) against the full run's, and a
+ *   check that both published the same customer_segments;
+ * - the alternatives (alternatives.ts): one query per segment over the raw tables, and a row-by-row script.
+ * A benchmark, not a test: run it on a quiet machine and read the numbers.
  *
- *   npm run bench -- [--customers 1000000] [--seed 1] [--lake .data/bench-1m] [--memory-limit 1536MB]
+ *   npm run bench:refresh -- [--customers 1000000] [--seed 1] [--lake .data/bench-1m] [--memory-limit 1536MB] [--skip-alternatives]
  *
- * The lake is generated once (all tables Parquet, partitioned by day over 365 days) and reused while its
- * options match. Results go to bench/results/refresh-<N>.json and a table in BENCHMARKS.md.
+ * The lake is generated once (all tables Parquet, orders and events partitioned by day over 365 days) and reused
+ * while its options match. Results go to bench/results/refresh-<N>.json; BENCHMARKS.md is rewritten from all.
  */
 import { existsSync } from 'node:fs';
 import { mkdir, readdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
@@ -13,7 +20,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { TABLE_NAMES, type TableName } from '../shared/contracts/lake.ts';
-import { STATE_FOLDER } from '../shared/contracts/state.ts';
+import { STATE_ROOT } from '../shared/contracts/state.ts';
 import { inWindow, type PartitionWindow } from '../shared/engines/partitions.ts';
 import { generateLake } from '../shared/generate/generate-lake.ts';
 import { refreshLocal } from '../shared/pipeline/local.ts';
@@ -173,9 +180,11 @@ async function main() {
   process.stderr.write(`state for the incremental run: full refresh as of ${yesterday} …\n`);
   const base = await refreshLocal({ lakeDir: lake, outDir: incOut, asOf: yesterday, full: true, memoryLimit });
   const incBytes = await lakeBytes({ through: runAsOf, after: yesterday });
-  const stateDir = path.join(incOut, base.prefix, STATE_FOLDER);
+  const stateDir = path.join(incOut, base.prefix, STATE_ROOT);
   let stateBytes = 0;
-  for (const file of await readdir(stateDir)) stateBytes += (await stat(path.join(stateDir, file))).size;
+  for (const file of await readdir(stateDir, { recursive: true })) {
+    if (file.endsWith('.parquet')) stateBytes += (await stat(path.join(stateDir, file))).size;
+  }
   process.stderr.write(`incremental refresh as of ${runAsOf} …\n`);
   const incremental = await timedRefresh(incOut, runAsOf, { ...stageBytes(incBytes), 'state (merge)': stateBytes }, {});
   if (incremental.result.mode.mode !== 'incremental') throw new Error(`expected an incremental run, got ${JSON.stringify(incremental.result.mode)}`);

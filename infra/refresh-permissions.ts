@@ -2,7 +2,8 @@ import { ArnFormat, Aws, Stack } from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import { TABLE_NAMES } from '../shared/contracts/lake.ts';
 import { OUTPUT_TABLES } from '../shared/contracts/output-tables.ts';
-import { STATE_TABLE } from '../shared/contracts/state.ts';
+import { stateTableName } from '../shared/contracts/state.ts';
+import { STATE_GRAINS } from '../shared/sql/state.ts';
 import { QUERY_RESULTS_PREFIX, WORK_PREFIX, type SegmentsDataRefs } from './data-stack.ts';
 import { acknowledgeWildcardResources } from './nag.ts';
 
@@ -57,7 +58,7 @@ export function grantRefreshAccess(role: iam.Role, props: RefreshAccessProps): v
       ...TABLE_NAMES.map((table) => glueArn('table', `${refs.glueDatabaseName}/${table}`)),
       // The previous run's published segments, which migration.json compares with (read-only).
       glueArn('table', `${refs.glueDatabaseName}/${OUTPUT_TABLES.customer_segments.name}`),
-      glueArn('table', `${refs.glueDatabaseName}/${STATE_TABLE}`),
+      ...STATE_GRAINS.map((grain) => glueArn('table', `${refs.glueDatabaseName}/${stateTableName(grain)}`)),
       runTables,
     ],
   );

@@ -2,8 +2,8 @@ import * as glue from 'aws-cdk-lib/aws-glue';
 import type * as s3 from 'aws-cdk-lib/aws-s3';
 import { Construct } from 'constructs';
 import { OUTPUT_TABLES, RUN_PARTITION_KEY, outputTableFolder, type OutputTableName } from '../shared/contracts/output-tables.ts';
-import { STATE_FOLDER, STATE_TABLE } from '../shared/contracts/state.ts';
-import { STATE_COLUMNS } from '../shared/sql/state.ts';
+import { stateFolder, stateTableName } from '../shared/contracts/state.ts';
+import { STATE_COLUMNS, STATE_GRAINS, type StateGrain } from '../shared/sql/state.ts';
 import { DATA_FORMATS, glueColumn } from './glue-formats.ts';
 
 export interface ResultTablesProps {
@@ -22,7 +22,7 @@ export interface ResultTablesProps {
  */
 export class ResultTables extends Construct {
   readonly tables: Readonly<Record<OutputTableName, glue.S3Table>>;
-  readonly stateTable: glue.S3Table;
+  readonly stateTables: Readonly<Record<StateGrain, glue.S3Table>>;
 
   constructor(scope: Construct, id: string, props: ResultTablesProps) {
     super(scope, id);
@@ -49,21 +49,26 @@ export class ResultTables extends Construct {
       return [table.name, glueTable] as const;
     });
     this.tables = Object.fromEntries(entries) as Record<OutputTableName, glue.S3Table>;
-    // The feature state each run keeps for the next (shared/sql/state.ts): not for analysts, but the next run's
-    // Athena query reads the previous state through it, on the previous run's partition.
-    this.stateTable = new glue.S3Table(this, STATE_TABLE, {
-      database: props.database,
-      tableName: STATE_TABLE,
-      description: `Internal: the per-customer feature state a run keeps for the next night's incremental run. Partitioned by ${RUN_PARTITION_KEY} (injected).`,
-      storage: glue.S3TableStorage.fromBucket(props.bucket),
-      s3Prefix: runsPrefix,
-      columns: STATE_COLUMNS.map((column) => glueColumn(column.name, glueType(column.type))),
-      partitionKeys: [glueColumn(RUN_PARTITION_KEY, 'string', 'run id (the runs/<run_id>/ folder)')],
-      partitionProjection: { [RUN_PARTITION_KEY]: glue.PartitionProjectionConfiguration.injected() },
-      parameters: { 'storage.location.template': `s3://${props.bucket.bucketName}/${runsPrefix}\${${RUN_PARTITION_KEY}}/${STATE_FOLDER}` },
-      dataFormat: DATA_FORMATS.parquet,
-      hasEncryptedData: false,
-    });
+    // The feature state each run keeps for the next (shared/sql/state.ts), one table per grain: not for analysts,
+    // but the next run's Athena queries read the previous state through them, on the previous run's partition.
+    this.stateTables = Object.fromEntries(
+      STATE_GRAINS.map((grain) => [
+        grain,
+        new glue.S3Table(this, stateTableName(grain), {
+          database: props.database,
+          tableName: stateTableName(grain),
+          description: `Internal: the ${grain} of the feature state a run keeps for the next night's incremental run. Partitioned by ${RUN_PARTITION_KEY} (injected).`,
+          storage: glue.S3TableStorage.fromBucket(props.bucket),
+          s3Prefix: runsPrefix,
+          columns: STATE_COLUMNS[grain].map((column) => glueColumn(column.name, glueType(column.type))),
+          partitionKeys: [glueColumn(RUN_PARTITION_KEY, 'string', 'run id (the runs/<run_id>/ folder)')],
+          partitionProjection: { [RUN_PARTITION_KEY]: glue.PartitionProjectionConfiguration.injected() },
+          parameters: { 'storage.location.template': `s3://${props.bucket.bucketName}/${runsPrefix}\${${RUN_PARTITION_KEY}}/${stateFolder(grain)}` },
+          dataFormat: DATA_FORMATS.parquet,
+          hasEncryptedData: false,
+        }),
+      ]),
+    ) as Record<StateGrain, glue.S3Table>;
   }
 }
 

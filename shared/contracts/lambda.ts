@@ -63,6 +63,8 @@ export const RefreshEvent = z
     asOf: z.iso.date().optional(),
     /** Resume a specific run (after a failure was fixed); its journal of started queries is reused. */
     runId: z.string().regex(/^[0-9A-Za-z_-]{1,100}$/).optional(),
+    /** Recompute the feature state from every partition instead of updating the previous run's (see README). */
+    full: z.boolean().optional(),
   })
   .loose();
 export type RefreshEvent = z.infer<typeof RefreshEvent>;

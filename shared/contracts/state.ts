@@ -3,15 +3,16 @@ import * as z from 'zod';
 import type { SegmentsConfig } from './config.ts';
 
 /**
- * The feature state a run keeps for the next one (shared/sql/state.ts): `runs/<run_id>/state/customer_state/`
- * (Parquet) and this manifest beside it. Only a published run's state is ever read — the next run finds it through
+ * The feature state a run keeps for the next one (shared/sql/state.ts): `runs/<run_id>/state/<grain>/` (Parquet,
+ * one folder per grain) and this manifest beside it. Only a published run's state is ever read — the next run finds it through
  * latest.json — so a failed run can never leave a half-written state behind for the next night.
  */
 export const STATE_VERSION = 1;
-export const STATE_FOLDER = 'state/customer_state/';
-export const STATE_MANIFEST = 'state/state.json';
-/** The Glue table Athena reads a previous state through (run partition, like the output tables). */
-export const STATE_TABLE = 'customer_state';
+export const STATE_ROOT = 'state/';
+export const stateFolder = (grain: string) => `${STATE_ROOT}${grain}/`;
+export const STATE_MANIFEST = `${STATE_ROOT}state.json`;
+/** The Glue table Athena reads a previous state's grain through (run partition, like the output tables). */
+export const stateTableName = (grain: string) => `customer_state_${grain}`;
 
 export const StateManifest = z.strictObject({
   state_version: z.number().int(),

@@ -30,8 +30,8 @@ import {
 import type { InputTable, MalformedLines, PreviousRun, QueryEngine, QueryStats, Row, UnloadTarget } from './query-engine.ts';
 import { OUTPUT_TABLES, RUN_PARTITION_KEY, outputTableFolder } from '../contracts/output-tables.ts';
 import type { QueryJournal } from './query-journal.ts';
-import { STATE_FOLDER, STATE_TABLE } from '../contracts/state.ts';
-import { STATE_COLUMNS } from '../sql/state.ts';
+import { stateFolder, stateTableName } from '../contracts/state.ts';
+import { STATE_COLUMNS, STATE_GRAINS, previousStateRelation } from '../sql/state.ts';
 import { sqlString } from '../sql/literals.ts';
 import { inWindow, partitionDay, type PartitionWindow } from './partitions.ts';
 
@@ -64,8 +64,6 @@ export interface AthenaEngineOptions {
    * the previous run's segments are read from.
    */
   readonly resultsTable?: string;
-  /** The Glue table of the kept feature state in `database` (default STATE_TABLE), partitioned by run like the results. */
-  readonly stateTable?: string;
   /** Epoch ms after which no query is started and a running one is stopped (the Lambda's end, minus a margin). */
   readonly deadlineAt?: number;
   /** Queries in flight at once (default 4): the account's concurrent-query quota is shared with other jobs. */
@@ -286,12 +284,17 @@ export class AthenaQueryEngine implements QueryEngine {
     return true;
   }
 
-  /** Like attachPreviousRun: no query, `previous_state` reads the Glue state table on the previous run's partition. */
+  /** Like attachPreviousRun: no query, each `previous_state_<grain>` reads its Glue table on the previous run's partition. */
   async attachPreviousState(previous: PreviousRun): Promise<boolean> {
     this.#checkOpen('attach previous state');
-    const parts = await previous.store.list(`${previous.prefix}${STATE_FOLDER}`);
-    if (parts.length === 0) return false;
-    this.#relations.previous_state = `(SELECT ${STATE_COLUMNS.map((c) => c.name).join(', ')} FROM ${qualifiedName(this.#options.database, this.#options.stateTable ?? STATE_TABLE)} WHERE ${quoteIdentifier(RUN_PARTITION_KEY)} = ${sqlString(previous.runId)})`;
+    for (const grain of STATE_GRAINS) {
+      if ((await previous.store.list(`${previous.prefix}${stateFolder(grain)}`)).length === 0) return false;
+    }
+    for (const grain of STATE_GRAINS) {
+      const table = qualifiedName(this.#options.database, stateTableName(grain));
+      this.#relations[previousStateRelation(grain)] =
+        `(SELECT ${STATE_COLUMNS[grain].map((c) => c.name).join(', ')} FROM ${table} WHERE ${quoteIdentifier(RUN_PARTITION_KEY)} = ${sqlString(previous.runId)})`;
+    }
     return true;
   }
 

@@ -4,7 +4,8 @@ import path from 'node:path';
 import { DuckDBInstance, type DuckDBConnection, type DuckDBMaterializedResult } from '@duckdb/node-api';
 import { TABLE_NAMES, TABLES, type TableName } from '../contracts/lake.ts';
 import { OUTPUT_TABLES, outputTableFolder } from '../contracts/output-tables.ts';
-import { STATE_FOLDER } from '../contracts/state.ts';
+import { stateFolder } from '../contracts/state.ts';
+import { STATE_GRAINS, previousStateRelation } from '../sql/state.ts';
 import { InputError, QueryFailedError } from '../errors.ts';
 import { silentLogger, type Logger } from '../logging.ts';
 import { sqlString } from '../sql/literals.ts';
@@ -243,7 +244,11 @@ export class DuckDbQueryEngine implements QueryEngine {
   }
 
   async attachPreviousState(previous: PreviousRun): Promise<boolean> {
-    return this.#loadParquet('attach previous state', this.relations.previous_state, previous.store, `${previous.prefix}${STATE_FOLDER}`, 'SELECT *');
+    for (const grain of STATE_GRAINS) {
+      const table = this.relations[previousStateRelation(grain)];
+      if (!(await this.#loadParquet('attach previous state', table, previous.store, `${previous.prefix}${stateFolder(grain)}`, 'SELECT *'))) return false;
+    }
+    return true;
   }
 
   /**

@@ -70,8 +70,8 @@ export interface QueryEngine {
    */
   attachPreviousRun(previous: PreviousRun | null): Promise<boolean>;
   /**
-   * Makes relation `previous_state` the customer_state the previous run kept (STATE_FOLDER under its prefix).
-   * False, leaving the relation undefined, when that run has no state files: the run must then be a full one.
+   * Makes relations `previous_state_<grain>` the feature state the previous run kept (stateFolder(grain) under its
+   * prefix). False, leaving them undefined, when a grain has no files: the run must then be a full one.
    */
   attachPreviousState(previous: PreviousRun): Promise<boolean>;
   /** Runs a statement with a small result and returns its rows. */

@@ -79,7 +79,7 @@ export async function runNightlyRefresh(
       })
     : undefined;
   try {
-    return await refreshHoldingLease(env, runtime, remainingMs, { asOf, runId, prefix, log });
+    return await refreshHoldingLease(env, runtime, remainingMs, { asOf, runId, prefix, log, full: event.full ?? false });
   } finally {
     await lease?.release();
   }
@@ -89,7 +89,7 @@ async function refreshHoldingLease(
   env: RefreshEnvironment,
   runtime: NightlyRuntime,
   remainingMs: () => number,
-  { asOf, runId, prefix, log }: { asOf: string; runId: string; prefix: string; log: Logger },
+  { asOf, runId, prefix, log, full }: { asOf: string; runId: string; prefix: string; log: Logger; full: boolean },
 ): Promise<NightlyOutcome> {
   const config = await loadConfig(env, runtime);
   const deadlineAt = runtime.clock().getTime() + remainingMs() - env.DEADLINE_MARGIN_SECONDS * 1000;
@@ -97,7 +97,7 @@ async function refreshHoldingLease(
   try {
     const result = await refreshSegments(
       { engine, store: runtime.results, clock: runtime.clock, log: runtime.log, toolVersion: runtime.toolVersion },
-      { asOf, config, runId },
+      { asOf, config, runId, ...(full ? { full } : {}) },
     );
     // Only a published run drops its working tables: a failed one keeps them for the retry that resumes it.
     await engine.dispose?.().catch((error: unknown) => log.log('warn', 'could not drop the run’s working tables', { error: String(error) }));

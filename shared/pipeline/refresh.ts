@@ -17,8 +17,8 @@ import {
 } from '../contracts/outputs.ts';
 import type { InputTable, MalformedLines, QueryEngine, Row } from '../engines/query-engine.ts';
 import type { PartitionWindow } from '../engines/partitions.ts';
-import { STATE_FOLDER, STATE_MANIFEST, STATE_VERSION, StateManifest, stateConfigHash } from '../contracts/state.ts';
-import { customerStateSql, stateOutputSql } from '../sql/state.ts';
+import { stateFolder, STATE_MANIFEST, STATE_VERSION, StateManifest, stateConfigHash } from '../contracts/state.ts';
+import { STATE_GRAINS, stateOutputSql, stateRelation, stateSql } from '../sql/state.ts';
 import { chooseRefreshMode, type RefreshMode } from './refresh-mode.ts';
 import { runDiscovery, discoverySummary } from '../discovery/discover.ts';
 import { ConfigError, PublishError, QualityGateError, describeError } from '../errors.ts';
@@ -231,7 +231,9 @@ export async function refreshSegments(deps: RefreshDeps, input: RefreshInput): P
       throw new QualityGateError(`run ${runId} not published:\n  ${failures.join('\n  ')}`, { run_id: runId, failures });
     }
 
-    await stage(incremental ? 'state (merge)' : 'state', () => engine.materialize('state', 'customer_state', customerStateSql(rel, input.asOf, incremental)));
+    await stage(incremental ? 'state (merge)' : 'state', async () => {
+      for (const grain of STATE_GRAINS) await engine.materialize(`state ${grain}`, stateRelation(grain), stateSql(rel, grain, input.asOf, incremental));
+    });
     await stage('features', () => engine.materialize('features', 'customer_features', customerFeaturesSql(rel, input.asOf)));
 
     // Personas discovered from the data: k-means on a sample, fitted here; every customer is assigned in SQL below.
@@ -295,7 +297,9 @@ export async function refreshSegments(deps: RefreshDeps, input: RefreshInput): P
     );
     // The state the next night's run continues from; read only once latest.json points at this run.
     await stage('write state', async () => {
-      await engine.unload('unload customer_state', stateOutputSql(rel), { store, prefix: `${prefix}${STATE_FOLDER}` });
+      for (const grain of STATE_GRAINS) {
+        await engine.unload(`unload state ${grain}`, stateOutputSql(rel, grain), { store, prefix: `${prefix}${stateFolder(grain)}` });
+      }
       const manifest: StateManifest = {
         state_version: STATE_VERSION,
         run_id: runId,

@@ -2,6 +2,7 @@ import { addDays } from '../time.ts';
 import { BROWSER_FAMILIES, DEVICE_TYPES, OS_FAMILIES } from '../contracts/lake.ts';
 import { sqlDate, sqlInteger, sqlString } from './literals.ts';
 import type { Relations } from './relations.ts';
+import { stateRelation, type StateGrain } from './state.ts';
 
 /**
  * customer_features: one row per known customer with every feature of the catalogue
@@ -57,8 +58,8 @@ export function customerFeaturesSql(rel: Relations, asOf: string): string {
   const asOfDate = sqlDate(asOf);
   const since = (days: number) => sqlDate(addDays(asOf, -days));
   const purchasesSince = (days: number) => `cardinality(filter(purchase_days, d -> d >= ${since(days)}))`;
-  const state = (grain: string, notNull: string[] = []) =>
-    `(SELECT * FROM ${rel.customer_state} WHERE grain = '${grain}'${notNull.map((c) => ` AND ${c} IS NOT NULL`).join('')})`;
+  const state = (grain: StateGrain, notNull: string[] = []) =>
+    `(SELECT * FROM ${rel[stateRelation(grain)]}${notNull.length > 0 ? ` WHERE ${notNull.map((c) => `${c} IS NOT NULL`).join(' AND ')}` : ''})`;
   const deviceCounts = DEVICE_TYPES.map((d) => `device_${d}`);
   const topDevice = topCount(DEVICE_TYPES, (d) => `device_${d}`);
   return `WITH
@@ -66,7 +67,7 @@ order_features AS (
   SELECT customer_id,
     orders_count,
     frequency,
-    amount AS monetary,
+    monetary,
     purchase_revenue,
     returned_amount,
     first_purchase_date,
@@ -79,15 +80,15 @@ order_features AS (
     halloween_orders
   FROM ${state('orders')} AS o
 ),
-${topValue('top_category', `(SELECT customer_id, category, amount AS weight FROM ${state('category', ['category'])} AS c)`, 'category')},
+${topValue('top_category', `(SELECT customer_id, category, amount AS weight FROM ${state('categories', ['category'])} AS c)`, 'category')},
 category_lists AS (
   -- Sorting the finished small list, not the aggregate's input: an ordered array_agg cost half the features step.
   SELECT customer_id, array_sort(array_agg(category)) AS categories
-  FROM ${state('category', ['category'])} AS c
+  FROM ${state('categories', ['category'])} AS c
   GROUP BY customer_id
 ),
-${topValue('top_order_channel', state('place', ['channel']), 'channel', 'sum(rows_count)')},
-${topValue('order_country', state('place', ['country']), 'country', 'sum(rows_count)')},
+${topValue('top_order_channel', state('places', ['channel']), 'channel', 'sum(rows_count)')},
+${topValue('order_country', state('places', ['country']), 'country', 'sum(rows_count)')},
 event_features AS (
   SELECT customer_id,
     rows_count AS events_count,
@@ -113,7 +114,7 @@ event_features AS (
   FROM ${state('events')} AS e
 ),
 customers_latest AS (
-  SELECT * FROM ${state('profile')} AS p
+  SELECT * FROM ${state('profiles')} AS p
 ),
 universe AS (
   SELECT customer_id FROM customers_latest

@@ -8,17 +8,28 @@ export const BUILT_RELATIONS = [
   'stg_orders',
   'stg_customers',
   'stg_events',
-  'customer_state',
+  'state_orders',
+  'state_categories',
+  'state_places',
+  'state_events',
+  'state_profiles',
   'customer_features',
   'customer_segments',
   'segment_members',
 ] as const;
 /**
  * The previous complete run's published customer_segments (customer_id, rfm_segment, lifecycle_stage), attached by
- * QueryEngine.attachPreviousRun; empty on a first run. `previous_state`: the customer_state the previous run kept
- * (QueryEngine.attachPreviousState), read only by an incremental run.
+ * QueryEngine.attachPreviousRun; empty on a first run. `previous_state_<grain>`: the feature state the previous run
+ * kept (QueryEngine.attachPreviousState, shared/sql/state.ts), read only by an incremental run.
  */
-export const PREVIOUS_RELATIONS = ['previous_segments', 'previous_state'] as const;
+export const PREVIOUS_RELATIONS = [
+  'previous_segments',
+  'previous_state_orders',
+  'previous_state_categories',
+  'previous_state_places',
+  'previous_state_events',
+  'previous_state_profiles',
+] as const;
 export type InputRelation = (typeof INPUT_RELATIONS)[number];
 export type PreviousRelation = (typeof PREVIOUS_RELATIONS)[number];
 export type BuiltRelation = (typeof BUILT_RELATIONS)[number];

@@ -1,31 +1,34 @@
 import { BROWSER_FAMILIES, DEVICE_TYPES, OS_FAMILIES } from '../contracts/lake.ts';
 import { addDays } from '../time.ts';
-import { sqlDate, sqlString } from './literals.ts';
+import { sqlDate } from './literals.ts';
 import type { Relations } from './relations.ts';
 import { COUNTED_EVENT_TYPES } from './staging.ts';
 
 /**
- * customer_state: everything the features need about each customer's history, in a form that can be updated from
- * new partitions alone. It is one table with a `grain` column, as the staged tables are:
- * - `orders`: one row per customer with the order counts, sums and dates, and the purchase days of the last
- *   PURCHASE_DAYS_KEPT days (the windowed counts — purchases in the last 30/90/365 days — need the days themselves);
- * - `category`: one row per customer and category (spend, for the top category and the category list);
- * - `place`: one row per customer, order channel and country (order lines, for the usual channel and country);
- * - `events`: one row per customer with the event counts and first/last event time;
- * - `profile`: the customer's latest profile record.
+ * The feature state: everything the features need about each customer's history, in a form that can be updated
+ * from new partitions alone. One narrow table per grain (a single sparse table of every grain's columns cost more
+ * to build, sort and merge than the features themselves):
+ * - `orders`: per customer the order counts, sums and dates, and the purchase days of the last PURCHASE_DAYS_KEPT
+ *   days (the windowed counts — purchases in the last 30/90/365 days — need the days themselves);
+ * - `categories`: per customer and category the spend (top category, category list);
+ * - `places`: per customer, order channel and country the order lines (usual channel and country);
+ * - `events`: per customer the event counts and first/last event day;
+ * - `profiles`: the customer's latest profile record.
  *
- * Every column merges with an associative rule (sum, min, max, concatenating the day lists, latest profile), so
- * merging the previous state with the state of the new partitions gives the state of all partitions — the
- * incremental refresh equals the full one. One assumption makes that hold: an order's lines arrive in one
- * partition. A refund booked on the original order id weeks later lands in a later partition; the incremental
- * run then counts it as a separate return order (the full run nets it with the order). Return orders under their
- * own id, the common case and the generator's, are exact.
+ * Every column merges with an associative rule (sum, min, max, concatenated day lists, latest profile), so merging
+ * the previous state with the state of the new partitions gives the state of all partitions: the incremental
+ * refresh equals the full one. One assumption makes that hold: an order's lines arrive in one partition. A refund
+ * booked on the original order id weeks later lands in a later partition; the incremental run then counts it as a
+ * separate return order (the full run nets it with the order). Return orders under their own id are exact.
  */
 
 /** Purchase days older than this are dropped from the state: no feature looks further back. */
 export const PURCHASE_DAYS_KEPT = 365;
 
-type Merge = 'key' | 'sum' | 'min' | 'max' | 'days' | 'profile';
+export const STATE_GRAINS = ['orders', 'categories', 'places', 'events', 'profiles'] as const;
+export type StateGrain = (typeof STATE_GRAINS)[number];
+
+type Merge = 'key' | 'sum' | 'min' | 'max' | 'days' | 'value';
 
 export interface StateColumn {
   readonly name: string;
@@ -35,7 +38,8 @@ export interface StateColumn {
 }
 
 const col = (name: string, type: string, merge: Merge): StateColumn => ({ name, type, merge });
-const eventCountColumns = [
+const customerKey = col('customer_id', 'varchar', 'key');
+const EVENT_COUNTS = [
   ...COUNTED_EVENT_TYPES,
   ...DEVICE_TYPES.map((d) => `device_${d}`),
   'channel_app',
@@ -44,63 +48,67 @@ const eventCountColumns = [
   ...BROWSER_FAMILIES.map((b) => `browser_${b}`),
   'browser_events',
 ];
-const PROFILE_COLUMNS: [string, string][] = [
-  ['updated_at', 'timestamp'],
-  ['source_file', 'varchar'],
-  ['birth_year', 'integer'],
-  ['gender', 'varchar'],
-  ['income_band', 'varchar'],
-  ['education', 'varchar'],
-  ['marital_status', 'varchar'],
-  ['occupation', 'varchar'],
-  ['region', 'varchar'],
-  ['city', 'varchar'],
-  ['interests_text', 'varchar'],
-  ['signup_date', 'date'],
-  ['interests', 'array(varchar)'],
-  ['lifestyle', 'array(varchar)'],
-  ['email_opt_in', 'boolean'],
-  ['sms_opt_in', 'boolean'],
-  ['push_opt_in', 'boolean'],
-];
 
-/** The columns in table order. Keys identify a row within its grain; `country` is the place's or the profile's. */
-export const STATE_COLUMNS: readonly StateColumn[] = [
-  col('grain', 'varchar', 'key'),
-  col('customer_id', 'varchar', 'key'),
-  col('category', 'varchar', 'key'),
-  col('channel', 'varchar', 'key'),
-  col('country', 'varchar', 'key'),
-  col('rows_count', 'bigint', 'sum'),
-  col('amount', 'decimal(18,4)', 'sum'),
-  col('orders_count', 'bigint', 'sum'),
-  col('frequency', 'bigint', 'sum'),
-  col('purchase_revenue', 'decimal(18,4)', 'sum'),
-  col('returned_amount', 'decimal(18,4)', 'sum'),
-  col('christmas_orders', 'bigint', 'sum'),
-  col('halloween_orders', 'bigint', 'sum'),
-  col('first_order_date', 'date', 'min'),
-  col('first_purchase_date', 'date', 'min'),
-  col('last_purchase_date', 'date', 'max'),
-  col('purchase_days', 'array(date)', 'days'),
-  col('first_event_date', 'date', 'min'),
-  col('last_event_date', 'date', 'max'),
-  ...eventCountColumns.map((name) => col(name, 'bigint', 'sum')),
-  ...PROFILE_COLUMNS.map(([name, type]) => col(name, type, 'profile')),
-];
+export const STATE_COLUMNS: Readonly<Record<StateGrain, readonly StateColumn[]>> = {
+  orders: [
+    customerKey,
+    col('orders_count', 'bigint', 'sum'),
+    col('frequency', 'bigint', 'sum'),
+    col('monetary', 'decimal(18,4)', 'sum'),
+    col('purchase_revenue', 'decimal(18,4)', 'sum'),
+    col('returned_amount', 'decimal(18,4)', 'sum'),
+    col('christmas_orders', 'bigint', 'sum'),
+    col('halloween_orders', 'bigint', 'sum'),
+    col('first_order_date', 'date', 'min'),
+    col('first_purchase_date', 'date', 'min'),
+    col('last_purchase_date', 'date', 'max'),
+    col('purchase_days', 'array(date)', 'days'),
+  ],
+  categories: [customerKey, col('category', 'varchar', 'key'), col('amount', 'decimal(18,4)', 'sum')],
+  places: [customerKey, col('channel', 'varchar', 'key'), col('country', 'varchar', 'key'), col('rows_count', 'bigint', 'sum')],
+  events: [
+    customerKey,
+    col('rows_count', 'bigint', 'sum'),
+    col('first_event_date', 'date', 'min'),
+    col('last_event_date', 'date', 'max'),
+    ...EVENT_COUNTS.map((name) => col(name, 'bigint', 'sum')),
+  ],
+  profiles: [
+    customerKey,
+    ...(
+      [
+        ['updated_at', 'timestamp'],
+        ['source_file', 'varchar'],
+        ['birth_year', 'integer'],
+        ['gender', 'varchar'],
+        ['income_band', 'varchar'],
+        ['education', 'varchar'],
+        ['marital_status', 'varchar'],
+        ['occupation', 'varchar'],
+        ['country', 'varchar'],
+        ['region', 'varchar'],
+        ['city', 'varchar'],
+        ['interests_text', 'varchar'],
+        ['signup_date', 'date'],
+        ['interests', 'array(varchar)'],
+        ['lifestyle', 'array(varchar)'],
+        ['email_opt_in', 'boolean'],
+        ['sms_opt_in', 'boolean'],
+        ['push_opt_in', 'boolean'],
+      ] as const
+    ).map(([name, type]) => col(name, type, 'value')),
+  ],
+};
 
-const KEYS = STATE_COLUMNS.filter((c) => c.merge === 'key').map((c) => c.name);
+/** The relation holding a grain's state in this run, and the previous run's. */
+export const stateRelation = (grain: StateGrain) => `state_${grain}` as const;
+export const previousStateRelation = (grain: StateGrain) => `previous_state_${grain}` as const;
 
-/** DuckDB has no `array(…)` type syntax: list columns are typed by an array literal instead of a cast. */
-const ARRAY_SAMPLES: Record<string, string> = { 'array(date)': "ARRAY[DATE '2000-01-01']", 'array(varchar)': "ARRAY['']" };
-const typedNull = (type: string) => (ARRAY_SAMPLES[type] ? `CASE WHEN false THEN ${ARRAY_SAMPLES[type]} END` : `CAST(NULL AS ${type})`);
+const keysOf = (grain: StateGrain) => STATE_COLUMNS[grain].filter((c) => c.merge === 'key').map((c) => c.name);
+const namesOf = (grain: StateGrain) => STATE_COLUMNS[grain].map((c) => c.name).join(', ');
+
 /** An expression as the column's declared type, so the full and the merged state write the same Parquet schema. */
-const typed = (column: StateColumn, expr: string) => (ARRAY_SAMPLES[column.type] ? expr : `CAST(${expr} AS ${column.type})`);
-
-/** A SELECT list in table order: given expressions where present, typed NULLs elsewhere. */
-function selectList(values: Record<string, string>): string {
-  return STATE_COLUMNS.map((c) => `${values[c.name] ? typed(c, values[c.name]!) : typedNull(c.type)} AS ${c.name}`).join(',\n  ');
-}
+const typed = (column: StateColumn, expr: string) => (column.type.startsWith('array') ? expr : `CAST(${expr} AS ${column.type})`);
 
 const purchaseDate = 'CAST(min_ts AS date)';
 const occasion = {
@@ -108,57 +116,39 @@ const occasion = {
   halloween: `(month(min_ts) = 10 AND day(min_ts) >= 15)`,
 };
 
-/** The state of this run's staged partitions alone. */
-export function stateDeltaSql(rel: Relations, asOf: string): string {
+/** The state of this run's staged partitions alone, for one grain. */
+export function stateDeltaSql(rel: Relations, grain: StateGrain, asOf: string): string {
   const keptFrom = sqlDate(addDays(asOf, -PURCHASE_DAYS_KEPT));
-  const staged = (table: string, grain: string, notNull: string[] = []) =>
-    `${table} WHERE grain = ${sqlString(grain)}${['customer_id', ...notNull].map((c) => ` AND ${c} IS NOT NULL`).join('')}`;
-  const orders = selectList({
-    grain: "'orders'",
-    customer_id: 'customer_id',
-    orders_count: 'count(*)',
-    frequency: 'count_if(amount > 0)',
-    amount: 'sum(amount)',
-    purchase_revenue: 'sum(CASE WHEN amount > 0 THEN amount ELSE 0 END)',
-    returned_amount: 'sum(CASE WHEN amount < 0 THEN -amount ELSE 0 END)',
-    christmas_orders: `count_if(amount > 0 AND ${occasion.christmas})`,
-    halloween_orders: `count_if(amount > 0 AND ${occasion.halloween})`,
-    first_order_date: `min(${purchaseDate})`,
-    first_purchase_date: `min(CASE WHEN amount > 0 THEN ${purchaseDate} END)`,
-    last_purchase_date: `max(CASE WHEN amount > 0 THEN ${purchaseDate} END)`,
-    purchase_days: `array_agg(${purchaseDate}) FILTER (WHERE amount > 0 AND ${purchaseDate} >= ${keptFrom})`,
-  });
-  const categories = selectList({ grain: "'category'", customer_id: 'customer_id', category: 'category', amount: 'amount', rows_count: 'rows_count' });
-  const places = selectList({ grain: "'place'", customer_id: 'customer_id', channel: 'channel', country: 'country', rows_count: 'rows_count' });
-  const events = selectList({
-    grain: "'events'",
-    customer_id: 'customer_id',
-    rows_count: 'rows_count',
-    first_event_date: 'CAST(min_ts AS date)',
-    last_event_date: 'CAST(max_ts AS date)',
-    ...Object.fromEntries(eventCountColumns.map((c) => [c, c])),
-  });
-  const profile = selectList({
-    grain: "'profile'",
-    customer_id: 'customer_id',
-    country: 'country',
-    ...Object.fromEntries(PROFILE_COLUMNS.map(([c]) => [c, c])),
-  });
-  return `SELECT ${orders}
+  const staged = (table: string, stagedGrain: string, notNull: string[] = []) =>
+    `${table} WHERE grain = '${stagedGrain}'${['customer_id', ...notNull].map((c) => ` AND ${c} IS NOT NULL`).join('')}`;
+  const select = (values: Record<string, string>) =>
+    STATE_COLUMNS[grain].map((c) => `${typed(c, values[c.name] ?? c.name)} AS ${c.name}`).join(',\n  ');
+  switch (grain) {
+    case 'orders':
+      return `SELECT ${select({
+        orders_count: 'count(*)',
+        frequency: 'count_if(amount > 0)',
+        monetary: 'sum(amount)',
+        purchase_revenue: 'sum(CASE WHEN amount > 0 THEN amount ELSE 0 END)',
+        returned_amount: 'sum(CASE WHEN amount < 0 THEN -amount ELSE 0 END)',
+        christmas_orders: `count_if(amount > 0 AND ${occasion.christmas})`,
+        halloween_orders: `count_if(amount > 0 AND ${occasion.halloween})`,
+        first_order_date: `min(${purchaseDate})`,
+        first_purchase_date: `min(CASE WHEN amount > 0 THEN ${purchaseDate} END)`,
+        last_purchase_date: `max(CASE WHEN amount > 0 THEN ${purchaseDate} END)`,
+        purchase_days: `array_agg(${purchaseDate}) FILTER (WHERE amount > 0 AND ${purchaseDate} >= ${keptFrom})`,
+      })}
 FROM ${staged(rel.stg_orders, 'order', ['order_id'])}
-GROUP BY customer_id
-UNION ALL
-SELECT ${categories}
-FROM ${staged(rel.stg_orders, 'category', ['category'])}
-UNION ALL
-SELECT ${places}
-FROM ${staged(rel.stg_orders, 'place')}
-UNION ALL
-SELECT ${events}
-FROM ${staged(rel.stg_events, 'customer')}
-UNION ALL
-SELECT ${profile}
-FROM (${latestProfileSql(`(SELECT * FROM ${rel.stg_customers} WHERE reject_reason IS NULL)`)}) AS p`;
+GROUP BY customer_id`;
+    case 'categories':
+      return `SELECT ${select({})} FROM ${staged(rel.stg_orders, 'category', ['category'])}`;
+    case 'places':
+      return `SELECT ${select({})} FROM ${staged(rel.stg_orders, 'place')}`;
+    case 'events':
+      return `SELECT ${select({ first_event_date: 'CAST(min_ts AS date)', last_event_date: 'CAST(max_ts AS date)' })} FROM ${staged(rel.stg_events, 'customer')}`;
+    case 'profiles':
+      return `SELECT ${select({})} FROM (${latestProfileSql(`(SELECT * FROM ${rel.stg_customers} WHERE reject_reason IS NULL)`)}) AS p`;
+  }
 }
 
 /**
@@ -177,68 +167,52 @@ function latestProfileSql(source: string): string {
 }
 
 /**
- * customer_state for this run. A full run is the state of every partition; an incremental run merges the previous
- * run's state (`previous_state`) with the state of the new partitions. Purchase days older than the window are
- * dropped either way, and day lists are sorted, so both give the same rows.
+ * One grain of the state for this run. A full run is the state of every partition; an incremental run merges the
+ * previous run's state with the state of the new partitions. Purchase days older than the window are dropped
+ * either way, and day lists are sorted, so both give the same rows.
  */
-export function customerStateSql(rel: Relations, asOf: string, withPrevious: boolean): string {
+export function stateSql(rel: Relations, grain: StateGrain, asOf: string, withPrevious: boolean): string {
   const keptFrom = sqlDate(addDays(asOf, -PURCHASE_DAYS_KEPT));
   const trimDays = (list: string) => `array_sort(filter(${list}, d -> d >= ${keptFrom}))`;
-  const columnList = STATE_COLUMNS.map((c) => c.name).join(', ');
-  if (!withPrevious) {
-    return `SELECT ${STATE_COLUMNS.map((c) => (c.merge === 'days' ? `${trimDays(c.name)} AS ${c.name}` : c.name)).join(', ')}
-FROM (${stateDeltaSql(rel, asOf)}) AS delta`;
+  const columns = STATE_COLUMNS[grain];
+  const names = namesOf(grain);
+  const trimmed = columns.map((c) => (c.merge === 'days' ? `${trimDays(c.name)} AS ${c.name}` : c.name)).join(', ');
+  const delta = stateDeltaSql(rel, grain, asOf);
+  if (!withPrevious) return `SELECT ${trimmed} FROM (${delta}) AS delta`;
+  const previous = rel[previousStateRelation(grain)];
+  if (grain === 'profiles') {
+    return `SELECT ${names} FROM (${latestProfileSql(`(SELECT ${names} FROM ${previous} UNION ALL SELECT ${names} FROM (${delta}) AS delta)`)}) AS p`;
   }
-  const merged = STATE_COLUMNS.map((c) => {
-    switch (c.merge) {
-      case 'key':
-        return c.name;
-      case 'sum':
-        return `${typed(c, `sum(${c.name})`)} AS ${c.name}`;
-      case 'min':
-        return `min(${c.name}) AS ${c.name}`;
-      case 'max':
-        return `max(${c.name}) AS ${c.name}`;
-      case 'days':
-        return `${trimDays(`flatten(array_agg(${c.name}) FILTER (WHERE ${c.name} IS NOT NULL))`)} AS ${c.name}`;
-      case 'profile':
-        return `${typedNull(c.type)} AS ${c.name}`;
-    }
+  const merged = columns.map((c) => {
+    if (c.merge === 'key') return c.name;
+    if (c.merge === 'days') return `${trimDays(`flatten(array_agg(${c.name}) FILTER (WHERE ${c.name} IS NOT NULL))`)} AS ${c.name}`;
+    return `${typed(c, `${c.merge === 'value' ? 'max' : c.merge}(${c.name})`)} AS ${c.name}`;
   });
-  const trimmed = STATE_COLUMNS.map((c) => (c.merge === 'days' ? `${trimDays(c.name)} AS ${c.name}` : c.name)).join(', ');
-  // Only customers with new rows are re-aggregated; everyone else's rows pass through as they were (bar the
-  // day lists' window), which keeps a nightly merge proportional to the day's data, not to the customer base.
+  // Only customers with new rows are re-aggregated; everyone else's rows pass through as they were (bar the day
+  // lists' window), which keeps a nightly merge proportional to the day's data, not to the customer base.
   return `WITH delta AS (
-  ${stateDeltaSql(rel, asOf)}
+  ${delta}
 ), touched AS (
-  SELECT DISTINCT grain, customer_id FROM delta WHERE grain <> 'profile'
+  SELECT DISTINCT customer_id FROM delta
 ), previous AS (
   SELECT p.*, t.customer_id IS NOT NULL AS is_touched
-  FROM ${rel.previous_state} AS p
-  LEFT JOIN touched AS t ON t.grain = p.grain AND t.customer_id = p.customer_id
-  WHERE p.grain <> 'profile'
-), combined AS (
-  SELECT ${columnList} FROM previous WHERE is_touched
-  UNION ALL
-  SELECT ${columnList} FROM delta WHERE grain <> 'profile'
-), profiles AS (
-  SELECT ${columnList} FROM ${rel.previous_state} WHERE grain = 'profile'
-  UNION ALL
-  SELECT ${columnList} FROM delta WHERE grain = 'profile'
+  FROM ${previous} AS p
+  LEFT JOIN touched AS t ON t.customer_id = p.customer_id
 )
 SELECT ${merged.join(',\n  ')}
-FROM combined
-GROUP BY ${KEYS.join(', ')}
+FROM (
+  SELECT ${names} FROM previous WHERE is_touched
+  UNION ALL
+  SELECT ${names} FROM delta
+) AS combined
+GROUP BY ${keysOf(grain).join(', ')}
 UNION ALL
 SELECT ${trimmed}
 FROM previous
-WHERE NOT is_touched
-UNION ALL
-SELECT ${columnList}
-FROM (${latestProfileSql('profiles')}) AS p`;
+WHERE NOT is_touched`;
 }
 
-/** The state as written for the next run: sorted, so equal states are equal files. */
-export function stateOutputSql(rel: Relations): string {
-  return `SELECT ${STATE_COLUMNS.map((c) => c.name).join(', ')} FROM ${rel.customer_state} ORDER BY ${KEYS.join(', ')}`;
+/** A grain's state as written for the next run: sorted, so equal states are equal files (and compress better). */
+export function stateOutputSql(rel: Relations, grain: StateGrain): string {
+  return `SELECT ${namesOf(grain)} FROM ${rel[stateRelation(grain)]} ORDER BY ${keysOf(grain).join(', ')}`;
 }

@@ -1,6 +1,6 @@
 import { Dialect, validate } from '@polyglot-sql/sdk';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { STATE_MANIFEST, StateManifest } from '../../shared/contracts/state.ts';
+import { STATE_MANIFEST, StateManifest, stateFolder, stateTableName } from '../../shared/contracts/state.ts';
 import { AthenaQueryEngine } from '../../shared/engines/athena.ts';
 import { athenaRawRelationSql } from '../../shared/engines/athena-lake.ts';
 import type { Row } from '../../shared/engines/query-engine.ts';
@@ -8,7 +8,7 @@ import { silentLogger } from '../../shared/logging.ts';
 import { refreshSegments, type RefreshResult } from '../../shared/pipeline/refresh.ts';
 import { defaultSegmentsConfig } from '../../shared/segments/default-config.ts';
 import { BUILT_RELATIONS, INPUT_RELATIONS, PLAIN_RELATIONS, PREVIOUS_RELATIONS } from '../../shared/sql/relations.ts';
-import { customerStateSql, stateOutputSql } from '../../shared/sql/state.ts';
+import { STATE_COLUMNS, STATE_GRAINS, previousStateRelation, stateOutputSql, stateSql } from '../../shared/sql/state.ts';
 import { STAGE_SQL } from '../../shared/sql/staging.ts';
 import { LocalObjectStore } from '../../shared/stores/local.ts';
 import { FakeAthena } from './athena-fake-client.ts';
@@ -48,7 +48,7 @@ beforeAll(async () => {
   await results.put('latest.json', replay.previousPointer);
   results.add(`runs/${PREVIOUS_RUN_ID}/customer_segments/part-0000.parquet`, 64);
   await results.put(`runs/${PREVIOUS_RUN_ID}/${STATE_MANIFEST}`, replay.previousStateManifest);
-  results.add(`runs/${PREVIOUS_RUN_ID}/state/customer_state/part-0000.parquet`, 64);
+  for (const grain of STATE_GRAINS) results.add(`runs/${PREVIOUS_RUN_ID}/${stateFolder(grain)}part-0000.parquet`, 64);
   let currentStep = '';
   fake.onStart = (input, queryId) => {
     const sql = input.QueryString ?? '';
@@ -111,7 +111,7 @@ describe('the incremental refresh on the Athena adapter', () => {
     // …and each reached Athena inside its CTAS or UNLOAD wrapper, or as is.
     for (const call of athenaCalls) expect(statements.some((s) => s.includes(call.sql)), call.step).toBe(true);
     // The merge is among them, on both engines.
-    expect(pipelineCalls.find((c) => c.step === 'state')?.sql).toBe(customerStateSql(PLAIN_RELATIONS, AS_OF, true));
+    for (const grain of STATE_GRAINS) expect(pipelineCalls.find((c) => c.step === `state ${grain}`)?.sql).toBe(stateSql(PLAIN_RELATIONS, grain, AS_OF, true));
   });
 
   it('sends only statements that parse as Trino', () => {
@@ -125,14 +125,17 @@ describe('the incremental refresh on the Athena adapter', () => {
     }
   });
 
-  it('merges into the previous state read through the Glue state table, filtered on its run partition', () => {
-    expect(athena.relations.previous_state).toMatch(new RegExp(`^\\(SELECT grain, customer_id, [a-z_, ]+ FROM "${DATABASE}"\\."customer_state" WHERE "run" = '${PREVIOUS_RUN_ID}'\\)$`));
-    const merge = statements.filter((s) => s.includes(athena.relations.previous_state));
-    expect(merge).toHaveLength(1);
-    expect(merge[0]).toMatch(/^CREATE TABLE /);
-    expect(merge[0]).toContain(customerStateSql(athena.relations, AS_OF, true));
-    // Nothing else reads the state table (the UNLOAD of this run's state reads this run's customer_state).
-    expect(statements.filter((s) => s.includes('"customer_state"'))).toEqual(merge);
+  it('merges into the previous state read through the Glue state tables, filtered on its run partition', () => {
+    for (const grain of STATE_GRAINS) {
+      const previous = athena.relations[previousStateRelation(grain)];
+      expect(previous).toBe(`(SELECT ${STATE_COLUMNS[grain].map((c) => c.name).join(', ')} FROM "${DATABASE}"."${stateTableName(grain)}" WHERE "run" = '${PREVIOUS_RUN_ID}')`);
+      const merge = statements.filter((s) => s.includes(previous));
+      expect(merge, grain).toHaveLength(1);
+      expect(merge[0]).toMatch(/^CREATE TABLE /);
+      expect(merge[0]).toContain(stateSql(athena.relations, grain, AS_OF, true));
+      // Nothing else reads the grain's state table (the UNLOAD of this run's state reads this run's table).
+      expect(statements.filter((s) => s.includes(`"${stateTableName(grain)}"`))).toEqual(merge);
+    }
   });
 
   it('reads only the new day partitions of orders and events, and every customers file', () => {
@@ -165,12 +168,14 @@ describe('the incremental refresh on the Athena adapter', () => {
     expect(duckResult.personas.personas.length).toBeGreaterThan(3);
   });
 
-  it('unloads the merged state under runs/<run>/state/customer_state/ and writes its manifest as incremental', async () => {
-    const target = `s3://results/runs/${RUN_ID}/state/customer_state/`;
-    const unloads = statements.filter((s) => s.startsWith('UNLOAD') && s.includes(`TO '${target}'`));
-    expect(unloads).toHaveLength(1);
-    expect(unloads[0]).toContain(stateOutputSql(athena.relations));
-    expect(results.keys(`runs/${RUN_ID}/state/customer_state/`)).toEqual([`runs/${RUN_ID}/state/customer_state/part-0000.parquet`]);
+  it('unloads the merged state under runs/<run>/state/<grain>/ and writes its manifest as incremental', async () => {
+    for (const grain of STATE_GRAINS) {
+      const target = `s3://results/runs/${RUN_ID}/${stateFolder(grain)}`;
+      const unloads = statements.filter((s) => s.startsWith('UNLOAD') && s.includes(`TO '${target}'`));
+      expect(unloads, grain).toHaveLength(1);
+      expect(unloads[0]).toContain(stateOutputSql(athena.relations, grain));
+      expect(results.keys(`runs/${RUN_ID}/${stateFolder(grain)}`)).toEqual([`runs/${RUN_ID}/${stateFolder(grain)}part-0000.parquet`]);
+    }
     const manifest = StateManifest.parse(json(await results.get(`runs/${RUN_ID}/${STATE_MANIFEST}`)));
     expect(manifest).toMatchObject({ run_id: RUN_ID, through: AS_OF, mode: 'incremental', full_run_id: PREVIOUS_RUN_ID, full_as_of: PREVIOUS_AS_OF });
     // The same manifest DuckDB wrote for the same run.

@@ -4,7 +4,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DuckDbQueryEngine } from '../../shared/engines/duckdb.ts';
 import { TABLE_NAMES } from '../../shared/contracts/lake.ts';
 import { customerFeaturesSql } from '../../shared/sql/features.ts';
-import { customerStateSql } from '../../shared/sql/state.ts';
+import { STATE_GRAINS, stateRelation, stateSql } from '../../shared/sql/state.ts';
 import { STAGE_SQL } from '../../shared/sql/staging.ts';
 import { defaultSegmentsConfig } from '../../shared/segments/default-config.ts';
 import type { Row } from '../../shared/engines/query-engine.ts';
@@ -51,7 +51,7 @@ describe('customer features on DuckDB', () => {
     for (const table of TABLE_NAMES) {
       await engine.materialize(`stage ${table}`, `stg_${table}`, STAGE_SQL[table](engine.relations, { asOf: AS_OF, config }));
     }
-    await engine.materialize('state', 'customer_state', customerStateSql(engine.relations, AS_OF, false));
+    for (const grain of STATE_GRAINS) await engine.materialize(`state ${grain}`, stateRelation(grain), stateSql(engine.relations, grain, AS_OF, false));
     const rows = await engine.query('features', customerFeaturesSql(engine.relations, AS_OF));
     byCustomer = new Map(rows.map((r) => [String(r.customer_id), r]));
   });

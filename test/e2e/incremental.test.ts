@@ -2,7 +2,8 @@ import { rm } from 'node:fs/promises';
 import path from 'node:path';
 import { DuckDBInstance } from '@duckdb/node-api';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { STATE_FOLDER } from '../../shared/contracts/state.ts';
+import { stateFolder } from '../../shared/contracts/state.ts';
+import { STATE_GRAINS } from '../../shared/sql/state.ts';
 import { generateLake } from '../../shared/generate/generate-lake.ts';
 import { refreshLocal } from '../../shared/pipeline/local.ts';
 import type { RefreshResult } from '../../shared/pipeline/refresh.ts';
@@ -83,8 +84,10 @@ describe('incremental refresh', () => {
     expect(await differences(segments(chainOut), segments(fullOut), '* EXCLUDE (run_id)')).toBe(0);
     const [count] = await sql(`SELECT count(*) AS n FROM read_parquet('${segments(chainOut)}/*.parquet')`);
     expect(Number(count?.n)).toBe(full.segments.customers);
-    const state = (out: string) => path.join(out, 'runs', 'inc-2', STATE_FOLDER);
-    expect(await differences(state(chainOut), state(fullOut))).toBe(0);
+    for (const grain of STATE_GRAINS) {
+      const state = (out: string) => path.join(out, 'runs', 'inc-2', stateFolder(grain));
+      expect(await differences(state(chainOut), state(fullOut)), grain).toBe(0);
+    }
     expect(chain[2]!.segments.segments).toEqual(full.segments.segments);
     expect(chain[2]!.segments.rfm).toEqual(full.segments.rfm);
     // data_from reaches back to the first run's data, which the last run itself did not read.
@@ -101,7 +104,7 @@ describe('incremental refresh', () => {
     const changed = await run(out, AS_OF, 'fb-4', { config });
     expect(changed.mode.reason).toMatch(/currency configuration changed/);
     await run(out, addDays(AS_OF, -3), 'fb-5', { full: true });
-    await rm(path.join(out, 'runs', 'fb-5', STATE_FOLDER), { recursive: true });
+    await rm(path.join(out, 'runs', 'fb-5', stateFolder('events')), { recursive: true });
     expect((await run(out, AS_OF, 'fb-6')).mode.reason).toMatch(/no state files/);
   }, 300_000);
 });

@@ -1,5 +1,5 @@
-import { STATE_TABLE } from '../../shared/contracts/state.ts';
-import { STATE_COLUMNS } from '../../shared/sql/state.ts';
+import { stateTableName } from '../../shared/contracts/state.ts';
+import { STATE_COLUMNS, STATE_GRAINS } from '../../shared/sql/state.ts';
 import { App } from 'aws-cdk-lib';
 import { Template } from 'aws-cdk-lib/assertions';
 import { describe, expect, it } from 'vitest';
@@ -57,16 +57,18 @@ describe('lake tables', () => {
       expect(input.Parameters.has_encrypted_data).toBe(false);
       expect(flat(input.StorageDescriptor.Location)).toBe(`s3://<${defaults.stack.getLogicalId(defaults.stack.lakeBucket.node.defaultChild as never)}>/${table}/`);
     }
-    // + the feature state table (below).
-    expect(defaults.tables).toHaveLength(TABLE_NAMES.length + Object.keys(OUTPUT_TABLES).length + 1);
+    // + the feature state tables (below).
+    expect(defaults.tables).toHaveLength(TABLE_NAMES.length + Object.keys(OUTPUT_TABLES).length + STATE_GRAINS.length);
   });
 
-  it('declares the feature state table over runs/<run>/state/customer_state/ with the state catalogue’s columns', () => {
-    const state = defaults.table(STATE_TABLE);
-    expect(state.StorageDescriptor.Columns.map((c: { Name: string }) => c.Name)).toEqual(STATE_COLUMNS.map((c) => c.name));
-    expect(state.StorageDescriptor.Columns.find((c: { Name: string }) => c.Name === 'purchase_days')?.Type).toBe('array<date>');
-    expect(state.StorageDescriptor.SerdeInfo.SerializationLibrary).toBe(SERDE.parquet);
-    expect(flat(state.Parameters['storage.location.template'])).toMatch(/\/runs\/\$\{run\}\/state\/customer_state\/$/);
+  it('declares one feature state table per grain over runs/<run>/state/<grain>/ with the state catalogue’s columns', () => {
+    for (const grain of STATE_GRAINS) {
+      const state = defaults.table(stateTableName(grain));
+      expect(state.StorageDescriptor.Columns.map((c: { Name: string }) => c.Name)).toEqual(STATE_COLUMNS[grain].map((c) => c.name));
+      expect(state.StorageDescriptor.SerdeInfo.SerializationLibrary).toBe(SERDE.parquet);
+      expect(flat(state.Parameters['storage.location.template'])).toMatch(new RegExp(`/runs/\\$\\{run\\}/state/${grain}/$`));
+    }
+    expect(defaults.table(stateTableName('orders')).StorageDescriptor.Columns.find((c: { Name: string }) => c.Name === 'purchase_days')?.Type).toBe('array<date>');
   });
 
   it('projects the dt partition of orders and events as dates up to today, with the folder layout as template', () => {

@@ -1,4 +1,5 @@
-import { STATE_TABLE } from '../../shared/contracts/state.ts';
+import { stateTableName } from '../../shared/contracts/state.ts';
+import { STATE_GRAINS } from '../../shared/sql/state.ts';
 import { describe, expect, it } from 'vitest';
 import { RUN_TABLE_PATTERN } from '../../infra/refresh-permissions.ts';
 import { TABLE_NAMES } from '../../shared/contracts/lake.ts';
@@ -95,7 +96,7 @@ describe('refresh role', () => {
         `${GLUE}:database/customer_segments`,
         ...TABLE_NAMES.map((table) => `${GLUE}:table/customer_segments/${table}`),
         `${GLUE}:table/customer_segments/${OUTPUT_TABLES.customer_segments.name}`,
-        `${GLUE}:table/customer_segments/${STATE_TABLE}`,
+        ...STATE_GRAINS.map((grain) => `${GLUE}:table/customer_segments/${stateTableName(grain)}`),
         `${GLUE}:table/customer_segments/*__*`,
       ]),
     );
