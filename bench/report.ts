@@ -17,7 +17,7 @@ interface RefreshResult {
   refresh: { totalSeconds: number; inputRowsPerSecond: number; peakRssMiB: number; memoryLimit: string; lakeBytesRead: number; stages: Stage[] };
   limit?: { seconds: number; bytes: number; timeRatio: number; bytesRatio: number };
   incremental?: { totalSeconds: number; peakRssMiB: number; lakeBytesRead: number; stateBytesRead: number; bytesRatioToFull: number; lakeBytesRatioToFull: number; identicalCustomerSegments: boolean; stages: Stage[] };
-  alternatives?: { perSegmentQueries: { seconds: number; queries: number; bytes: number; refreshSpeedup: number }; rowByRow: { seconds: number; peakRssMiB: number; refreshSpeedup: number } } | null;
+  alternatives?: { measured?: string; perSegmentQueries: { seconds: number; queries: number; bytes: number }; rowByRow: { seconds: number; peakRssMiB: number } } | null;
 }
 interface Stage {
   stage: string;
@@ -52,7 +52,7 @@ export async function writeBenchmarksMd(): Promise<void> {
     const inc = r.incremental;
     const alt = r.alternatives;
     lines.push(
-      `| ${n(r.lake.customers)} | ${n(r.lake.rows.orders ?? 0)} | ${n(r.lake.rows.events ?? 0)} | ${r.refresh.totalSeconds} | ${r.limit?.seconds ?? ''} | ${r.limit?.timeRatio ?? ''} | ${mb(r.refresh.lakeBytesRead ?? 0)} | ${r.limit?.bytesRatio ?? ''} | ${r.refresh.peakRssMiB} | ${inc?.totalSeconds ?? ''} | ${inc ? `${pct(inc.bytesRatioToFull)} (lake ${pct(inc.lakeBytesRatioToFull)})` : ''} | ${inc ? (inc.identicalCustomerSegments ? 'yes' : '**no**') : ''} | ${alt ? `${alt.perSegmentQueries.seconds} (${alt.perSegmentQueries.queries} queries)` : ''} | ${alt?.rowByRow.seconds ?? ''} | ${r.date.slice(0, 10)} |`,
+      `| ${n(r.lake.customers)} | ${n(r.lake.rows.orders ?? 0)} | ${n(r.lake.rows.events ?? 0)} | ${r.refresh.totalSeconds} | ${r.limit?.seconds ?? ''} | ${r.limit?.timeRatio ?? ''} | ${mb(r.refresh.lakeBytesRead ?? 0)} | ${r.limit?.bytesRatio ?? ''} | ${r.refresh.peakRssMiB} | ${inc?.totalSeconds ?? ''} | ${inc ? `${pct(inc.bytesRatioToFull)} (lake ${pct(inc.lakeBytesRatioToFull)})` : ''} | ${inc ? (inc.identicalCustomerSegments ? 'yes' : '**no**') : ''} | ${alt ? `${alt.perSegmentQueries.seconds} (${alt.perSegmentQueries.queries} queries, ${(alt.perSegmentQueries.seconds / r.refresh.totalSeconds).toFixed(1)}× the refresh)` : ''} | ${alt ? `${alt.rowByRow.seconds} (${(alt.rowByRow.seconds / r.refresh.totalSeconds).toFixed(1)}×)` : ''} | ${r.date.slice(0, 10)} |`,
     );
   }
   lines.push('');

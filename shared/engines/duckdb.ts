@@ -290,6 +290,10 @@ export class DuckDbQueryEngine implements QueryEngine {
     await this.#run(step, `CREATE OR REPLACE TEMP TABLE ${this.relations[name]} AS ${sql}`);
   }
 
+  async release(names: readonly BuiltRelation[]): Promise<void> {
+    for (const name of names) await this.#run('release', `DROP TABLE IF EXISTS ${this.relations[name]}`);
+  }
+
   async unload(step: string, sql: string, target: UnloadTarget): Promise<void> {
     const existing = await target.store.list(target.prefix);
     if (existing.length > 0) {

@@ -84,6 +84,11 @@ export interface QueryEngine {
    * unload leaves it empty again, so a retry can write it.
    */
   unload(step: string, sql: string, target: UnloadTarget): Promise<void>;
+  /**
+   * Frees built relations no later statement reads, where holding them costs memory (DuckDB's session tables);
+   * engines whose tables live in storage keep them until the run is disposed.
+   */
+  release?(names: readonly BuiltRelation[]): Promise<void>;
   readonly stats: readonly QueryStats[];
   close(): Promise<void>;
 }

@@ -26,7 +26,7 @@ import type { Logger } from '../logging.ts';
 import { buildPersonas } from '../personas/build-personas.ts';
 import { personaFiles } from '../personas/files.ts';
 import { discoveredSegmentRefs, indexDistributions, round, summarizeSegments } from '../segments/summarize.ts';
-import { customerFeaturesSql } from '../sql/features.ts';
+import { customerFeaturesSql, customerPreferencesSql } from '../sql/features.ts';
 import { isValidIsoDate } from '../sql/literals.ts';
 import { migrationSql } from '../sql/migration.ts';
 import { buyerCountSql, coverageSql, customerSegmentsOutputSql, customerSegmentsSql, cutPointsSql, segmentMembersSql } from '../sql/segments.ts';
@@ -233,8 +233,13 @@ export async function refreshSegments(deps: RefreshDeps, input: RefreshInput): P
 
     await stage(incremental ? 'state (merge)' : 'state', async () => {
       for (const grain of STATE_GRAINS) await engine.materialize(`state ${grain}`, stateRelation(grain), stateSql(rel, grain, input.asOf, incremental));
+      // Every later step reads the state: at millions of customers the staged tables are the largest thing held.
+      await engine.release?.(['stg_orders', 'stg_customers', 'stg_events']);
     });
-    await stage('features', () => engine.materialize('features', 'customer_features', customerFeaturesSql(rel, input.asOf)));
+    await stage('features', async () => {
+      await engine.materialize('preferences', 'customer_preferences', customerPreferencesSql(rel));
+      await engine.materialize('features', 'customer_features', customerFeaturesSql(rel, input.asOf));
+    });
 
     // Personas discovered from the data: k-means on a sample, fitted here; every customer is assigned in SQL below.
     const discovery = await stage('discovery', () => runDiscovery((step, sql) => engine.query(step, sql), rel), (d) => ({

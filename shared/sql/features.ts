@@ -54,6 +54,32 @@ const topFamily = (prefix: string, families: readonly string[]) =>
 const ratio = (numerator: string, denominator: string) =>
   `CASE WHEN ${denominator} > 0 THEN CAST(${numerator} AS double) / ${denominator} END`;
 
+/**
+ * customer_preferences: what each customer buys most and where — top category by spend, the category list, the
+ * usual order channel and country. A statement of its own: its per-customer rankings are the memory-hungry part of
+ * the features, and at millions of customers the two together do not fit the engine's buffer.
+ */
+export function customerPreferencesSql(rel: Relations): string {
+  const state = (grain: StateGrain, notNull: string[]) =>
+    `(SELECT * FROM ${rel[stateRelation(grain)]} WHERE ${notNull.map((c) => `${c} IS NOT NULL`).join(' AND ')})`;
+  return `WITH
+${topValue('top_category', `(SELECT customer_id, category, amount AS weight FROM ${state('categories', ['category'])} AS c)`, 'category')},
+category_lists AS (
+  -- Sorting the finished small list, not the aggregate's input: an ordered array_agg cost half the features step.
+  SELECT customer_id, array_sort(array_agg(category)) AS categories
+  FROM ${state('categories', ['category'])} AS c
+  GROUP BY customer_id
+),
+${topValue('top_order_channel', state('places', ['channel']), 'channel', 'sum(rows_count)')},
+${topValue('order_country', state('places', ['country']), 'country', 'sum(rows_count)')}
+SELECT ids.customer_id, tc.top_category, cl.categories, toc.top_order_channel, oc.order_country
+FROM (SELECT DISTINCT customer_id FROM ${rel.state_places} UNION SELECT customer_id FROM category_lists) AS ids
+LEFT JOIN top_category AS tc ON tc.customer_id = ids.customer_id
+LEFT JOIN category_lists AS cl ON cl.customer_id = ids.customer_id
+LEFT JOIN top_order_channel AS toc ON toc.customer_id = ids.customer_id
+LEFT JOIN order_country AS oc ON oc.customer_id = ids.customer_id`;
+}
+
 export function customerFeaturesSql(rel: Relations, asOf: string): string {
   const asOfDate = sqlDate(asOf);
   const since = (days: number) => sqlDate(addDays(asOf, -days));
@@ -80,15 +106,6 @@ order_features AS (
     halloween_orders
   FROM ${state('orders')} AS o
 ),
-${topValue('top_category', `(SELECT customer_id, category, amount AS weight FROM ${state('categories', ['category'])} AS c)`, 'category')},
-category_lists AS (
-  -- Sorting the finished small list, not the aggregate's input: an ordered array_agg cost half the features step.
-  SELECT customer_id, array_sort(array_agg(category)) AS categories
-  FROM ${state('categories', ['category'])} AS c
-  GROUP BY customer_id
-),
-${topValue('top_order_channel', state('places', ['channel']), 'channel', 'sum(rows_count)')},
-${topValue('order_country', state('places', ['country']), 'country', 'sum(rows_count)')},
 event_features AS (
   SELECT customer_id,
     rows_count AS events_count,
@@ -140,9 +157,9 @@ SELECT
   coalesce(o.christmas_orders, 0) AS christmas_orders,
   coalesce(o.halloween_orders, 0) AS halloween_orders,
   ${ratio('o.christmas_orders + o.halloween_orders', 'o.frequency')} AS occasion_share,
-  tc.top_category,
-  cl.categories,
-  toc.top_order_channel,
+  pr.top_category,
+  pr.categories,
+  pr.top_order_channel,
   coalesce(e.events_count, 0) AS events_count,
   e.last_event_date,
   coalesce(e.page_views, 0) AS page_views,
@@ -182,7 +199,7 @@ SELECT
   c.occupation,
   c.signup_date,
   date_diff('day', coalesce(c.signup_date, o.first_order_date, e.first_event_date), ${asOfDate}) AS tenure_days,
-  coalesce(c.country, oc.order_country) AS country,
+  coalesce(c.country, pr.order_country) AS country,
   c.region,
   c.city,
   c.interests,
@@ -193,10 +210,7 @@ SELECT
   c.customer_id IS NOT NULL AS has_profile
 FROM universe AS u
 LEFT JOIN order_features AS o ON o.customer_id = u.customer_id
-LEFT JOIN top_category AS tc ON tc.customer_id = u.customer_id
-LEFT JOIN category_lists AS cl ON cl.customer_id = u.customer_id
-LEFT JOIN top_order_channel AS toc ON toc.customer_id = u.customer_id
-LEFT JOIN order_country AS oc ON oc.customer_id = u.customer_id
+LEFT JOIN ${rel.customer_preferences} AS pr ON pr.customer_id = u.customer_id
 LEFT JOIN event_features AS e ON e.customer_id = u.customer_id
 LEFT JOIN customers_latest AS c ON c.customer_id = u.customer_id`;
 }

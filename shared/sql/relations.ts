@@ -13,6 +13,7 @@ export const BUILT_RELATIONS = [
   'state_places',
   'state_events',
   'state_profiles',
+  'customer_preferences',
   'customer_features',
   'customer_segments',
   'segment_members',

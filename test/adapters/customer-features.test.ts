@@ -3,7 +3,7 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DuckDbQueryEngine } from '../../shared/engines/duckdb.ts';
 import { TABLE_NAMES } from '../../shared/contracts/lake.ts';
-import { customerFeaturesSql } from '../../shared/sql/features.ts';
+import { customerFeaturesSql, customerPreferencesSql } from '../../shared/sql/features.ts';
 import { STATE_GRAINS, stateRelation, stateSql } from '../../shared/sql/state.ts';
 import { STAGE_SQL } from '../../shared/sql/staging.ts';
 import { defaultSegmentsConfig } from '../../shared/segments/default-config.ts';
@@ -52,6 +52,7 @@ describe('customer features on DuckDB', () => {
       await engine.materialize(`stage ${table}`, `stg_${table}`, STAGE_SQL[table](engine.relations, { asOf: AS_OF, config }));
     }
     for (const grain of STATE_GRAINS) await engine.materialize(`state ${grain}`, stateRelation(grain), stateSql(engine.relations, grain, AS_OF, false));
+    await engine.materialize('preferences', 'customer_preferences', customerPreferencesSql(engine.relations));
     const rows = await engine.query('features', customerFeaturesSql(engine.relations, AS_OF));
     byCustomer = new Map(rows.map((r) => [String(r.customer_id), r]));
   });
