@@ -32,7 +32,7 @@ import { migrationSql } from '../sql/migration.ts';
 import { buyerCountSql, coverageSql, customerSegmentsOutputSql, customerSegmentsSql, cutPointsSql, segmentMembersSql } from '../sql/segments.ts';
 import { REJECT_FIELD, STAGE_SQL } from '../sql/staging.ts';
 import { distributionsSql, medianRecencySql, quarantineSql, rejectExamplesSql, segmentSummarySql, tableQualitySql } from '../sql/summaries.ts';
-import { getJson, putJson, type ObjectStore } from '../stores/object-store.ts';
+import { getText, putJson, type ObjectStore } from '../stores/object-store.ts';
 import { daysBetween } from '../time.ts';
 import { historyDocument, migrationDocument, previousHistory, previousSegments, readPreviousRun, segmentSummaryCsv, segmentSwings, type PreviousRunRef, type SegmentSwing } from './run-documents.ts';
 import type { z } from 'zod';
@@ -448,16 +448,20 @@ export async function refreshSegments(deps: RefreshDeps, input: RefreshInput): P
 }
 
 /**
- * Full or incremental, from the state of the run latest.json points at. A state that cannot be read or attached
- * means a full run, never a failed one: the state is a cache of the lake, not a source of truth.
+ * Full or incremental, from the state of the run latest.json points at. A state manifest that does not parse, or
+ * whose files are gone, means a full run: the state is a cache of the lake, not a source of truth. A failed READ
+ * fails the run, like every other read of the previous run: the retry then resumes it as the cheap run it is.
  */
 async function chooseMode(deps: RefreshDeps, input: RefreshInput, previousRun: PreviousRunRef | null, log: Logger): Promise<RefreshMode> {
   let previous: StateManifest | null = null;
   if (previousRun && !input.full) {
-    const raw = await getJson(deps.store, `${previousRun.prefix}${STATE_MANIFEST}`).catch((error: unknown) => {
-      log.log('warn', 'previous feature state unreadable; running a full refresh', { error: describeError(error) });
-      return undefined;
-    });
+    const text = await getText(deps.store, `${previousRun.prefix}${STATE_MANIFEST}`);
+    let raw: unknown;
+    try {
+      raw = text === undefined ? undefined : JSON.parse(text);
+    } catch {
+      raw = null;
+    }
     const parsed = StateManifest.safeParse(raw);
     if (raw !== undefined && !parsed.success) log.log('warn', 'previous feature state manifest is invalid; running a full refresh', { run: previousRun.runId });
     previous = parsed.success ? parsed.data : null;

@@ -342,9 +342,9 @@ describe('AthenaQueryEngine: relations and inputs', () => {
     const before = e.relations;
     const inputs = await e.prepareInputs();
     expect(inputs).toEqual({
-      orders: { table: 'orders', present: true, files: 2, bytes: 150, formats: ['csv'] },
-      customers: { table: 'customers', present: true, files: 1, bytes: 30, formats: ['jsonl'] },
-      events: { table: 'events', present: false, files: 0, bytes: 0, formats: [] },
+      orders: { table: 'orders', present: true, files: 2, bytes: 150, formats: ['csv'], partitioned: false, prunedFiles: 0 },
+      customers: { table: 'customers', present: true, files: 1, bytes: 30, formats: ['jsonl'], partitioned: false, prunedFiles: 0 },
+      events: { table: 'events', present: false, files: 0, bytes: 0, formats: [], partitioned: false, prunedFiles: 0 },
     });
     expect(e.relations.raw_orders).toBe(
       athenaRawRelationSql('orders', { database: 'segments', glueTable: 'orders', format: 'csv', lakeRoot: 's3://lake-bucket/lake/' }),

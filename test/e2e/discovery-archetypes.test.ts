@@ -8,10 +8,8 @@ import { DuckDbQueryEngine } from '../../shared/engines/duckdb.ts';
 import { generateLake } from '../../shared/generate/generate-lake.ts';
 import { defaultSegmentsConfig } from '../../shared/segments/default-config.ts';
 import { discoverySampleSql } from '../../shared/sql/discovery.ts';
-import { customerFeaturesSql } from '../../shared/sql/features.ts';
 import { customerSegmentsSql, segmentMembersSql } from '../../shared/sql/segments.ts';
-import { STAGE_SQL } from '../../shared/sql/staging.ts';
-import { tempDir } from '../helpers/duckdb.ts';
+import { buildFeatures, tempDir } from '../helpers/duckdb.ts';
 
 /**
  * Persona discovery on a generated lake with planted archetypes: the statements the refresh runs (stage,
@@ -34,10 +32,7 @@ beforeAll(async () => {
   await engine.prepareInputs();
   const config = defaultSegmentsConfig();
   const rel = engine.relations;
-  for (const table of ['orders', 'customers', 'events'] as const) {
-    await engine.materialize(`stage ${table}`, `stg_${table}`, STAGE_SQL[table](rel, { asOf: AS_OF, config }));
-  }
-  await engine.materialize('features', 'customer_features', customerFeaturesSql(rel, AS_OF));
+  await buildFeatures(engine, AS_OF, config);
   outcome = await runDiscovery((step, sql) => engine.query(step, sql), rel);
   await engine.materialize('segments', 'customer_segments', customerSegmentsSql(rel, config, AS_OF, 5, outcome.model));
   const rows = await engine.query('assigned', `SELECT customer_id, discovered_segment FROM ${rel.customer_segments}`);

@@ -6,6 +6,11 @@ import { QueryFailedError } from '../../shared/errors.ts';
 import { silentLogger } from '../../shared/logging.ts';
 import { refreshSegments, type RefreshResult } from '../../shared/pipeline/refresh.ts';
 import { defaultSegmentsConfig } from '../../shared/segments/default-config.ts';
+import { TABLE_NAMES } from '../../shared/contracts/lake.ts';
+import type { SegmentsConfig } from '../../shared/contracts/config.ts';
+import { customerFeaturesSql, customerPreferencesSql } from '../../shared/sql/features.ts';
+import { STATE_GRAINS, stateRelation, stateSql } from '../../shared/sql/state.ts';
+import { STAGE_SQL } from '../../shared/sql/staging.ts';
 import type { ObjectStore } from '../../shared/stores/object-store.ts';
 
 export async function tempDir(prefix: string): Promise<string> {
@@ -41,4 +46,16 @@ export async function refreshOnDuckDb(
   } finally {
     await engine.close();
   }
+}
+
+/**
+ * The refresh's statements up to customer_features on a prepared engine, for tests of the features and what reads
+ * them: staging, the feature state of a full run, preferences, features.
+ */
+export async function buildFeatures(engine: DuckDbQueryEngine, asOf: string, config: SegmentsConfig = defaultSegmentsConfig()): Promise<void> {
+  const rel = engine.relations;
+  for (const table of TABLE_NAMES) await engine.materialize(`stage ${table}`, `stg_${table}`, STAGE_SQL[table](rel, { asOf, config }));
+  for (const grain of STATE_GRAINS) await engine.materialize(`state ${grain}`, stateRelation(grain), stateSql(rel, grain, asOf, false));
+  await engine.materialize('preferences', 'customer_preferences', customerPreferencesSql(rel));
+  await engine.materialize('features', 'customer_features', customerFeaturesSql(rel, asOf));
 }
