@@ -160,6 +160,7 @@ function renderSummary(result: RefreshResult, outDir: string, seconds: number): 
   const pct = (n: number) => `${(n * 100).toFixed(1)}%`;
   const lines: string[] = [];
   lines.push('', `Run ${result.runId}  as of ${q.provenance.as_of}  (${seconds.toFixed(1)} s)`);
+  lines.push(`Refresh: ${result.mode.mode} — ${result.mode.reason}`);
   lines.push(`Data ${q.provenance.data_from?.slice(0, 10) ?? '–'} → ${q.provenance.data_to?.slice(0, 10) ?? '–'}, config ${q.provenance.config_hash}`);
   lines.push('', 'Input          read    accepted   rejected');
   for (const [table, t] of Object.entries(q.tables)) {

@@ -27,6 +27,8 @@ export const StateManifest = z.strictObject({
   full_as_of: z.string(),
   /** Oldest accepted row in the state: the run's data_from, which a run over new partitions alone cannot see. */
   data_from: z.string().nullable(),
+  /** Newest accepted row in the state: freshness is judged on it when a night brings no new rows. */
+  data_to: z.string().nullable(),
   customers: z.number().int().nonnegative(),
 });
 export type StateManifest = z.infer<typeof StateManifest>;

@@ -170,7 +170,8 @@ export async function refreshSegments(deps: RefreshDeps, input: RefreshInput): P
 
     const timestamps = [tables.orders, tables.events].filter((t): t is TableQuality => !!t && t.present);
     const minTs = timestamps.map((t) => t.min_ts).filter((v): v is string => !!v).sort()[0] ?? null;
-    const maxTs = timestamps.map((t) => t.max_ts).filter((v): v is string => !!v).sort().at(-1) ?? null;
+    // An incremental run's own rows are only the new days: the data range, and freshness, include the state's.
+    const maxTs = [...timestamps.map((t) => t.max_ts), previousState?.data_to ?? null].filter((v): v is string => !!v).sort().at(-1) ?? null;
     const dataFrom = [minTs, previousState?.data_from ?? null].filter((v): v is string => !!v).sort()[0] ?? null;
     provenance = { ...provenance, data_from: dataFrom, data_to: maxTs };
 
@@ -314,6 +315,7 @@ export async function refreshSegments(deps: RefreshDeps, input: RefreshInput): P
         full_run_id: previousState?.full_run_id ?? runId,
         full_as_of: previousState?.full_as_of ?? input.asOf,
         data_from: dataFrom,
+        data_to: maxTs,
         customers: coverage.customers,
       };
       await putJson(store, `${prefix}${STATE_MANIFEST}`, validated(StateManifest, manifest, STATE_MANIFEST));

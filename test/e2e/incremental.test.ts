@@ -94,6 +94,15 @@ describe('incremental refresh', () => {
     expect(chain[2]!.segments.provenance.data_from).toBe(full.segments.provenance.data_from);
   });
 
+  it('publishes a night without new partitions from the state, judging freshness on the state’s newest row', async () => {
+    const quiet = await run(chainOut, addDays(AS_OF, 1), 'inc-3');
+    expect(quiet.mode.mode).toBe('incremental');
+    expect(quiet.quality.tables.orders!.rows_read).toBe(0);
+    expect(quiet.quality.warnings).toContain(`orders: no new accepted rows after ${AS_OF}`);
+    expect(quiet.quality.freshness.newest_data).toBe(full.quality.freshness.newest_data);
+    expect(quiet.segments.customers).toBe(full.segments.customers);
+  });
+
   it('falls back to a full recompute when asked, on a rerun, after a currency change, or when the state files are gone', async () => {
     const out = await tempDir('incremental-fallback-');
     await run(out, SECOND, 'fb-0');

@@ -11,6 +11,7 @@ const state: StateManifest = {
   full_run_id: 'r0',
   full_as_of: '2026-03-20',
   data_from: '2025-04-01T00:00:00.000Z',
+  data_to: '2026-03-30T21:00:00.000Z',
   customers: 10,
 };
 const input = (over: Partial<ModeInput> = {}): ModeInput => ({
