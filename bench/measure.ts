@@ -10,17 +10,37 @@ export interface Measured<T> {
   readonly peakRssBytes: number;
 }
 
+/** Peak resident memory, sampled every 20 ms; takePeak() reports the peak since the last call and starts over. */
+export class MemorySampler {
+  #peak = 0;
+  #timer: NodeJS.Timeout;
+  constructor() {
+    this.sample();
+    this.#timer = setInterval(() => this.sample(), 20);
+    this.#timer.unref();
+  }
+  sample() {
+    this.#peak = Math.max(this.#peak, process.memoryUsage.rss());
+  }
+  takePeak(): number {
+    this.sample();
+    const peak = this.#peak;
+    this.#peak = process.memoryUsage.rss();
+    return peak;
+  }
+  stop() {
+    clearInterval(this.#timer);
+  }
+}
+
 export async function measured<T>(step: () => Promise<T>): Promise<Measured<T>> {
-  let peak = process.memoryUsage.rss();
-  const timer = setInterval(() => {
-    peak = Math.max(peak, process.memoryUsage.rss());
-  }, 20);
+  const sampler = new MemorySampler();
   const started = performance.now();
   try {
     const value = await step();
     const ms = performance.now() - started;
-    return { value, ms, peakRssBytes: Math.max(peak, process.memoryUsage.rss()) };
+    return { value, ms, peakRssBytes: sampler.takePeak() };
   } finally {
-    clearInterval(timer);
+    sampler.stop();
   }
 }

@@ -28,7 +28,8 @@ import { addDays } from '../shared/time.ts';
 import { runPerSegmentQueries, runRowByRow } from './alternatives.ts';
 import { openBenchDuckDb } from './bench-duckdb.ts';
 import { runLimit } from './limit-query.ts';
-import { NEEDED_COLUMNS, neededColumnBytes } from './parquet-bytes.ts';
+import { neededBytesByTable } from './parquet-bytes.ts';
+import { MemorySampler } from './measure.ts';
 import { writeBenchmarksMd } from './report.ts';
 
 const { values } = parseArgs({
@@ -47,28 +48,6 @@ const seed = Number(values.seed);
 const asOf = values['as-of'] ?? '2026-06-30';
 const lake = values.lake ?? `.data/bench-${customers >= 1_000_000 ? `${customers / 1_000_000}m` : `${customers / 1000}k`}`;
 const out = path.join(os.tmpdir(), `segments-bench-out-${customers}`);
-
-/** Resident memory of this process (DuckDB runs inside it), sampled; reset per stage. */
-class MemorySampler {
-  #peak = 0;
-  #timer: NodeJS.Timeout;
-  constructor() {
-    this.#timer = setInterval(() => this.sample(), 20);
-    this.#timer.unref();
-  }
-  sample() {
-    this.#peak = Math.max(this.#peak, process.memoryUsage.rss());
-  }
-  takePeak(): number {
-    this.sample();
-    const peak = this.#peak;
-    this.#peak = process.memoryUsage.rss();
-    return peak;
-  }
-  stop() {
-    clearInterval(this.#timer);
-  }
-}
 
 async function vmHwm(): Promise<number | null> {
   const status = await readFile('/proc/self/status', 'utf8').catch(() => '');
@@ -150,9 +129,8 @@ async function timedRefresh(outDir: string, runAsOf: string, inputBytes: Record<
 
 /** Needed-column bytes per table for the files a window keeps. */
 async function lakeBytes(window?: PartitionWindow): Promise<Record<TableName, number>> {
-  const bytes = {} as Record<TableName, number>;
-  for (const table of TABLE_NAMES) bytes[table] = (await neededColumnBytes(lake, table, NEEDED_COLUMNS[table], (f) => inWindow(f, window))).neededBytes;
-  return bytes;
+  const byTable = await neededBytesByTable(lake, (f) => inWindow(f, window));
+  return Object.fromEntries(TABLE_NAMES.map((t) => [t, byTable[t].neededBytes])) as Record<TableName, number>;
 }
 
 const sum = (r: Record<string, number>) => Object.values(r).reduce((a, b) => a + b, 0);

@@ -39,6 +39,21 @@ export interface DuckDbOptions {
 
 const MAX_MALFORMED_EXAMPLES = 20;
 
+/** The session the engine runs in; the benchmarks' comparison queries run in the same one. */
+export function duckDbSessionSettings(options: Pick<DuckDbOptions, 'threads' | 'memoryLimit' | 'tempDir'>): string[] {
+  return [
+    // Athena runs every session in UTC; so must we, or timestamps without an offset would shift.
+    "SET TimeZone = 'UTC'",
+    `SET threads = ${Math.max(1, Math.trunc(options.threads ?? 2))}`,
+    'SET preserve_insertion_order = false',
+    // Offline by design: never try to download an extension.
+    'SET autoinstall_known_extensions = false',
+    'SET autoload_known_extensions = false',
+    ...(options.memoryLimit ? [`SET memory_limit = ${sqlString(options.memoryLimit)}`] : []),
+    ...(options.tempDir ? [`SET temp_directory = ${sqlString(options.tempDir)}`] : []),
+  ];
+}
+
 export class DuckDbQueryEngine implements QueryEngine {
   readonly name = 'duckdb' as const;
   readonly relations: Relations = PLAIN_RELATIONS;
@@ -57,21 +72,8 @@ export class DuckDbQueryEngine implements QueryEngine {
     const instance = await DuckDBInstance.create(':memory:');
     const connection = await instance.connect();
     const engine = new DuckDbQueryEngine(instance, connection, options, options.log ?? silentLogger);
-    // Athena runs every session in UTC; so must we, or timestamps without an offset would shift.
-    const settings = [
-      "SET TimeZone = 'UTC'",
-      `SET threads = ${Math.max(1, Math.trunc(options.threads ?? 2))}`,
-      "SET preserve_insertion_order = false",
-      // Offline by design: never try to download an extension.
-      'SET autoinstall_known_extensions = false',
-      'SET autoload_known_extensions = false',
-    ];
-    if (options.memoryLimit) settings.push(`SET memory_limit = ${sqlString(options.memoryLimit)}`);
-    if (options.tempDir) {
-      await mkdir(options.tempDir, { recursive: true });
-      settings.push(`SET temp_directory = ${sqlString(options.tempDir)}`);
-    }
-    for (const statement of [...settings, ...DUCKDB_COMPAT_MACROS]) await connection.run(statement);
+    if (options.tempDir) await mkdir(options.tempDir, { recursive: true });
+    for (const statement of [...duckDbSessionSettings(options), ...DUCKDB_COMPAT_MACROS]) await connection.run(statement);
     return engine;
   }
 

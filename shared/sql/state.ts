@@ -117,7 +117,7 @@ const occasion = {
 };
 
 /** The state of this run's staged partitions alone, for one grain. */
-export function stateDeltaSql(rel: Relations, grain: StateGrain, asOf: string): string {
+function stateDeltaSql(rel: Relations, grain: StateGrain, asOf: string): string {
   const keptFrom = sqlDate(addDays(asOf, -PURCHASE_DAYS_KEPT));
   const staged = (table: string, stagedGrain: string, notNull: string[] = []) =>
     `${table} WHERE grain = '${stagedGrain}'${['customer_id', ...notNull].map((c) => ` AND ${c} IS NOT NULL`).join('')}`;

@@ -1,19 +1,17 @@
 import { Dialect, validate } from '@polyglot-sql/sdk';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { STATE_MANIFEST, StateManifest, stateFolder, stateTableName } from '../../shared/contracts/state.ts';
-import { AthenaQueryEngine } from '../../shared/engines/athena.ts';
+import type { AthenaQueryEngine } from '../../shared/engines/athena.ts';
 import { athenaRawRelationSql } from '../../shared/engines/athena-lake.ts';
-import type { Row } from '../../shared/engines/query-engine.ts';
 import { silentLogger } from '../../shared/logging.ts';
 import { refreshSegments, type RefreshResult } from '../../shared/pipeline/refresh.ts';
 import { defaultSegmentsConfig } from '../../shared/segments/default-config.ts';
 import { BUILT_RELATIONS, INPUT_RELATIONS, PLAIN_RELATIONS, PREVIOUS_RELATIONS } from '../../shared/sql/relations.ts';
 import { STATE_COLUMNS, STATE_GRAINS, previousStateRelation, stateOutputSql, stateSql } from '../../shared/sql/state.ts';
 import { STAGE_SQL } from '../../shared/sql/staging.ts';
-import { LocalObjectStore } from '../../shared/stores/local.ts';
-import { FakeAthena } from './athena-fake-client.ts';
+import type { FakeAthena } from './athena-fake-client.ts';
 import { MemoryStore } from './athena-fakes.ts';
-import { AS_OF, DATABASE, FORMATS, RUN_ID, asResultPages, clock, duckReplay, recording, type Call, type DuckReplay } from './athena-replay.ts';
+import { AS_OF, DATABASE, FORMATS, LAKE_ROOT, RUN_ID, clock, duckReplay, recording, replayingAthena, type Call, type DuckReplay } from './athena-replay.ts';
 
 /**
  * The incremental refresh through the Athena adapter, replayed from DuckDB as athena-pipeline.test.ts does for a
@@ -23,7 +21,6 @@ import { AS_OF, DATABASE, FORMATS, RUN_ID, asResultPages, clock, duckReplay, rec
  */
 const PREVIOUS_AS_OF = '2026-03-27';
 const PREVIOUS_RUN_ID = '2026-03-27_20260328T013000Z_0a1b2c';
-const LAKE_ROOT = 's3://lake/';
 
 let replay: DuckReplay;
 let duckCalls: Call[];
@@ -38,41 +35,15 @@ let statements: string[];
 beforeAll(async () => {
   replay = await duckReplay({ customers: 1_500, name: 'athena-incremental', previousAsOf: PREVIOUS_AS_OF, previousRunId: PREVIOUS_RUN_ID });
   ({ duckCalls, duckResult } = replay);
-  const replies = new Map<string, Row[][]>([...replay.replies].map(([step, rows]) => [step, [...rows]]));
   const config = defaultSegmentsConfig();
-
-  fake = new FakeAthena();
   results = new MemoryStore('s3://results/');
   // What the previous run published, as Athena's results bucket holds it: the pointer, its customer_segments
-  // part files, and its feature state (the manifest DuckDB wrote, and a state part under the Glue table's folder).
+  // part files, and its feature state (the manifest DuckDB wrote, and a state part under each grain's folder).
   await results.put('latest.json', replay.previousPointer);
   results.add(`runs/${PREVIOUS_RUN_ID}/customer_segments/part-0000.parquet`, 64);
   await results.put(`runs/${PREVIOUS_RUN_ID}/${STATE_MANIFEST}`, replay.previousStateManifest);
   for (const grain of STATE_GRAINS) results.add(`runs/${PREVIOUS_RUN_ID}/${stateFolder(grain)}part-0000.parquet`, 64);
-  let currentStep = '';
-  fake.onStart = (input, queryId) => {
-    const sql = input.QueryString ?? '';
-    const unloadTarget = /^UNLOAD \([\s\S]*\) TO 's3:\/\/results\/([^']+)'/.exec(sql)?.[1];
-    // What Athena's UNLOAD would leave behind: a Parquet part under the target prefix.
-    if (unloadTarget) results.add(`${unloadTarget}part-0000.parquet`, 64);
-    const reply = replies.get(currentStep)?.shift();
-    if (reply && !/^(CREATE|DROP|UNLOAD)\b/.test(sql)) fake.results(queryId, asResultPages(reply));
-  };
-  athena = new AthenaQueryEngine({
-    client: fake.client,
-    workGroup: 'segments',
-    database: DATABASE,
-    runId: RUN_ID,
-    lake: { store: new LocalObjectStore(replay.lake), root: LAKE_ROOT, formats: FORMATS },
-    scratch: new MemoryStore(`s3://results/work/${RUN_ID}/`),
-    sleep: async () => {},
-    random: () => 0.5,
-  });
-  const query = athena.query.bind(athena);
-  athena.query = async (step, sql) => {
-    currentStep = step;
-    return query(step, sql);
-  };
+  ({ fake, athena } = replayingAthena(replay.lake, replay.replies, results));
   recording(athena, athenaCalls);
   athenaResult = await refreshSegments(
     { engine: athena, store: results, clock, log: silentLogger, toolVersion: 'test' },

@@ -10,7 +10,7 @@ import { migrationSql } from '../../shared/sql/migration.ts';
 import { LocalObjectStore } from '../../shared/stores/local.ts';
 import { FakeAthena } from './athena-fake-client.ts';
 import { MemoryStore } from './athena-fakes.ts';
-import { AS_OF, DATABASE, FORMATS, PREVIOUS_AS_OF, PREVIOUS_RUN_ID, RUN_ID, asResultPages, clock, duckReplay, recording, type Call } from './athena-replay.ts';
+import { AS_OF, DATABASE, FORMATS, PREVIOUS_AS_OF, PREVIOUS_RUN_ID, RUN_ID, clock, duckReplay, recording, replayingAthena, type Call } from './athena-replay.ts';
 
 /**
  * The whole refresh through the Athena adapter. Athena itself cannot run here, so the client is mocked and each
@@ -35,35 +35,11 @@ beforeAll(async () => {
   ({ lake, duckCalls, duckResult, replies, previousPointer } = await duckReplay({ customers: 2_500 }));
   const config = defaultSegmentsConfig();
 
-  fake = new FakeAthena();
   const results = new MemoryStore('s3://results/');
   // The previous run as Athena's results bucket holds it: the pointer and the customer_segments part files.
   await results.put('latest.json', previousPointer);
   results.add(`runs/${PREVIOUS_RUN_ID}/customer_segments/part-0000.parquet`, 64);
-  let currentStep = '';
-  fake.onStart = (input, queryId) => {
-    const sql = input.QueryString ?? '';
-    const unloadTarget = /^UNLOAD \([\s\S]*\) TO 's3:\/\/results\/([^']+)'/.exec(sql)?.[1];
-    // What Athena's UNLOAD would leave behind: a Parquet part under the target prefix.
-    if (unloadTarget) results.add(`${unloadTarget}part-0000.parquet`, 64);
-    const reply = replies.get(currentStep)?.shift();
-    if (reply && !/^(CREATE|DROP|UNLOAD)\b/.test(sql)) fake.results(queryId, asResultPages(reply));
-  };
-  athena = new AthenaQueryEngine({
-    client: fake.client,
-    workGroup: 'segments',
-    database: DATABASE,
-    runId: RUN_ID,
-    lake: { store: new LocalObjectStore(lake), root: 's3://lake/', formats: FORMATS },
-    scratch: new MemoryStore(`s3://results/work/${RUN_ID}/`),
-    sleep: async () => {},
-    random: () => 0.5,
-  });
-  const query = athena.query.bind(athena);
-  athena.query = async (step, sql) => {
-    currentStep = step;
-    return query(step, sql);
-  };
+  ({ fake, athena } = replayingAthena(lake, replies, results));
   recording(athena, athenaCalls);
   athenaResult = await refreshSegments(
     { engine: athena, store: results, clock, log: silentLogger, toolVersion: 'test' },

@@ -8,7 +8,10 @@ import { silentLogger } from '../../shared/logging.ts';
 import { refreshSegments, type RefreshResult } from '../../shared/pipeline/refresh.ts';
 import { defaultSegmentsConfig } from '../../shared/segments/default-config.ts';
 import { LocalObjectStore } from '../../shared/stores/local.ts';
+import { AthenaQueryEngine } from '../../shared/engines/athena.ts';
 import { tempDir } from '../helpers/duckdb.ts';
+import { FakeAthena } from './athena-fake-client.ts';
+import { MemoryStore } from './athena-fakes.ts';
 
 /**
  * The replay of a DuckDB run through the mocked Athena client, shared by the Athena pipeline tests: each query's
@@ -139,4 +142,41 @@ export async function duckReplay(options: {
     await duck.close();
   }
   return { lake, duckCalls, duckResult, replies, previousPointer, previousStateManifest, previousRunId, previousAsOf, duckStore };
+}
+
+/** The lake root the replayed Athena engine strips from "$path". */
+export const LAKE_ROOT = 's3://lake/';
+
+/**
+ * An Athena engine over the mocked client that answers each query with DuckDB's result for the same step (taken
+ * from `replies`, in order), and leaves a Parquet part in `results` wherever an UNLOAD writes, as Athena would.
+ * The engine's query() records the step it answers for; call `restore()` on the fake when done.
+ */
+export function replayingAthena(lake: string, replies: ReadonlyMap<string, readonly Row[][]>, results: MemoryStore): { fake: FakeAthena; athena: AthenaQueryEngine } {
+  const queue = new Map([...replies].map(([step, rows]) => [step, [...rows]]));
+  const fake = new FakeAthena();
+  let currentStep = '';
+  fake.onStart = (input, queryId) => {
+    const sql = input.QueryString ?? '';
+    const unloadTarget = /^UNLOAD \([\s\S]*\) TO 's3:\/\/results\/([^']+)'/.exec(sql)?.[1];
+    if (unloadTarget) results.add(`${unloadTarget}part-0000.parquet`, 64);
+    const reply = queue.get(currentStep)?.shift();
+    if (reply && !/^(CREATE|DROP|UNLOAD)\b/.test(sql)) fake.results(queryId, asResultPages(reply));
+  };
+  const athena = new AthenaQueryEngine({
+    client: fake.client,
+    workGroup: 'segments',
+    database: DATABASE,
+    runId: RUN_ID,
+    lake: { store: new LocalObjectStore(lake), root: LAKE_ROOT, formats: FORMATS },
+    scratch: new MemoryStore(`s3://results/work/${RUN_ID}/`),
+    sleep: async () => {},
+    random: () => 0.5,
+  });
+  const query = athena.query.bind(athena);
+  athena.query = async (step, sql) => {
+    currentStep = step;
+    return query(step, sql);
+  };
+  return { fake, athena };
 }

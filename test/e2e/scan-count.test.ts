@@ -4,9 +4,8 @@ import { DuckDBInstance, type DuckDBConnection } from '@duckdb/node-api';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { TABLE_NAMES, type TableName } from '../../shared/contracts/lake.ts';
 import { quoteIdentifier } from '../../shared/engines/athena-lake.ts';
-import { AthenaQueryEngine } from '../../shared/engines/athena.ts';
+import type { AthenaQueryEngine } from '../../shared/engines/athena.ts';
 import { DuckDbQueryEngine } from '../../shared/engines/duckdb.ts';
-import type { Row } from '../../shared/engines/query-engine.ts';
 import { generateLake } from '../../shared/generate/generate-lake.ts';
 import { silentLogger } from '../../shared/logging.ts';
 import { refreshSegments, type RefreshResult } from '../../shared/pipeline/refresh.ts';
@@ -14,9 +13,9 @@ import { defaultSegmentsConfig } from '../../shared/segments/default-config.ts';
 import { sqlString } from '../../shared/sql/literals.ts';
 import { INPUT_RELATIONS, type InputRelation } from '../../shared/sql/relations.ts';
 import { LocalObjectStore } from '../../shared/stores/local.ts';
-import { FakeAthena } from '../adapters/athena-fake-client.ts';
+import type { FakeAthena } from '../adapters/athena-fake-client.ts';
 import { MemoryStore } from '../adapters/athena-fakes.ts';
-import { AS_OF as ATHENA_AS_OF, DATABASE, FORMATS as ATHENA_FORMATS, PREVIOUS_RUN_ID, RUN_ID, asResultPages, clock, duckReplay } from '../adapters/athena-replay.ts';
+import { AS_OF as ATHENA_AS_OF, DATABASE, PREVIOUS_RUN_ID, RUN_ID, clock, duckReplay, replayingAthena } from '../adapters/athena-replay.ts';
 import { tempDir } from '../helpers/duckdb.ts';
 import { RecordingQueryEngine, describeStatement, fileScans, occurrences, readersOf, type FileScan, type PortStatement } from '../helpers/scan-count.ts';
 
@@ -166,31 +165,11 @@ describe('one scan per input table per run, on Athena', () => {
   beforeAll(async () => {
     // The replay setup of athena-pipeline.test.ts: each Athena query answered with DuckDB's result for its step.
     const { lake, replies, previousPointer } = await duckReplay({ customers: 400, name: 'scan-count-athena' });
-    fake = new FakeAthena();
     const results = new MemoryStore('s3://results/');
     await results.put('latest.json', previousPointer);
     results.add(`runs/${PREVIOUS_RUN_ID}/customer_segments/part-0000.parquet`, 64);
-    let currentStep = '';
-    fake.onStart = (input, queryId) => {
-      const sql = input.QueryString ?? '';
-      const unloadTarget = /^UNLOAD \([\s\S]*\) TO 's3:\/\/results\/([^']+)'/.exec(sql)?.[1];
-      if (unloadTarget) results.add(`${unloadTarget}part-0000.parquet`, 64);
-      const reply: Row[] | undefined = replies.get(currentStep)?.shift();
-      if (reply && !/^(CREATE|DROP|UNLOAD)\b/.test(sql)) fake.results(queryId, asResultPages(reply));
-    };
-    athena = new AthenaQueryEngine({
-      client: fake.client,
-      workGroup: 'segments',
-      database: DATABASE,
-      runId: RUN_ID,
-      lake: { store: new LocalObjectStore(lake), root: 's3://lake/', formats: ATHENA_FORMATS },
-      scratch: new MemoryStore(`s3://results/work/${RUN_ID}/`),
-      sleep: async () => {},
-      random: () => 0.5,
-    });
-    port = new RecordingQueryEngine(athena, (statement) => {
-      currentStep = statement.step;
-    });
+    ({ fake, athena } = replayingAthena(lake, replies, results));
+    port = new RecordingQueryEngine(athena);
     await refreshSegments({ engine: port, store: results, clock, log: silentLogger, toolVersion: 'test' }, { asOf: ATHENA_AS_OF, config: defaultSegmentsConfig(), runId: RUN_ID });
     started = fake.started;
   });
