@@ -196,9 +196,10 @@ describe('rule configs with hostile values (property)', () => {
       { numRuns: RUNS },
     );
     if (process.env.PROPERTY_STATS) process.stderr.write(`compiled ${compiled}, refused ${refused}\n`);
-    // Both outcomes were exercised.
-    expect(compiled).toBeGreaterThan(RUNS / 10);
-    expect(refused).toBeGreaterThan(RUNS / 10);
+    // Both outcomes were exercised. About 1 run in 6 compiles (mean 33 of 200), so the floor sits
+    // 4 standard deviations below it: a generator that stops producing valid configs still fails here.
+    expect(compiled).toBeGreaterThanOrEqual(RUNS / 20);
+    expect(refused).toBeGreaterThanOrEqual(RUNS / 20);
   }, 120_000);
 
   it('a payload in a free-text value matches exactly the rows holding that text', async () => {
