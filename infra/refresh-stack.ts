@@ -80,11 +80,13 @@ export function refreshEnvironment(
   settings: RefreshSettings,
   config: { readonly bucketName: string; readonly objectKey: string },
 ): Record<RefreshEnvironmentName, string> {
-  const { lakePrefix, lakeFormats, resultsPrefix } = refs.settings;
+  const { lakePrefix, lakeFormats, lakePartitionedTables, resultsPrefix } = refs.settings;
   return {
     LAKE_BUCKET: refs.lakeBucketName,
     LAKE_PREFIX: lakePrefix,
     LAKE_FORMATS: TABLE_NAMES.map((table) => `${table}=${lakeFormats[table]}`).join(','),
+    // The same setting LakeTables declares the dt partition from: the handler's dt filters follow the catalogue.
+    LAKE_PARTITIONED_TABLES: lakePartitionedTables.join(','),
     RESULTS_BUCKET: refs.resultsBucketName,
     RESULTS_PREFIX: resultsPrefix,
     WORK_PREFIX,

@@ -1,5 +1,5 @@
 import * as z from 'zod';
-import { TABLE_NAMES } from './lake.ts';
+import { TABLE_NAMES, type TableName } from './lake.ts';
 import { LAKE_FORMATS } from '../engines/athena-lake.ts';
 
 /**
@@ -31,10 +31,29 @@ export const LakeFormatsSetting = z
   })
   .pipe(z.object(Object.fromEntries(TABLE_NAMES.map((t) => [t, z.enum(LAKE_FORMATS)])) as Record<(typeof TABLE_NAMES)[number], z.ZodEnum<{ [K in (typeof LAKE_FORMATS)[number]]: K }>>));
 
+/**
+ * "orders,events": the tables whose Glue table has the dt partition, as the stack declared them
+ * (lakePartitionedTables); '' for none. The engine trusts this over the key layout, since only the catalogue knows
+ * whether a dt filter is valid and which files the table reads.
+ */
+export const LakePartitionedTablesSetting = z.string().transform((text, ctx): TableName[] => {
+  const names = text.split(',').map((p) => p.trim()).filter(Boolean);
+  const unknown = names.filter((name) => !(TABLE_NAMES as readonly string[]).includes(name));
+  if (unknown.length > 0) {
+    ctx.addIssue({ code: 'custom', message: `unknown table ${unknown.map((n) => `'${n}'`).join(', ')} (tables: ${TABLE_NAMES.join(', ')})` });
+    return z.NEVER;
+  }
+  // A repeated name still means one set of tables (the stack's context reader treats it the same way), so it is
+  // folded rather than refused; TABLE_NAMES order keeps the parsed value independent of how it was written.
+  return TABLE_NAMES.filter((table) => names.includes(table));
+});
+
 export const RefreshEnvironment = z.object({
   LAKE_BUCKET: bucketName,
   LAKE_PREFIX: keyPrefix,
   LAKE_FORMATS: LakeFormatsSetting,
+  /** Required, like LAKE_FORMATS: a missing value would silently turn every run into an unpruned full refresh. */
+  LAKE_PARTITIONED_TABLES: LakePartitionedTablesSetting,
   RESULTS_BUCKET: bucketName,
   RESULTS_PREFIX: keyPrefix,
   /** Run-scoped CTAS tables live here (in the results bucket) and expire by lifecycle rule. */

@@ -1,5 +1,6 @@
 import * as z from 'zod';
 import { REJECT_REASONS, TABLE_NAMES } from './lake.ts';
+import { STATE_GRAINS } from '../sql/state.ts';
 
 /**
  * Output contracts. Every JSON file a run publishes is validated against these before it is written, and they
@@ -363,6 +364,11 @@ export const QualityDocument = z.object({
       reason: z.string(),
       partitions_after: z.string().nullable().describe('an incremental run read only the day partitions after this date'),
       previous_state_run: z.string().nullable(),
+      previous_state_grains: z
+        .array(z.enum(STATE_GRAINS))
+        .nullable()
+        .optional()
+        .describe('the grains of the previous state an incremental run merged; profiles are re-read whole when customers/ is an unpartitioned snapshot'),
     })
     .optional()
     .describe('whether the run recomputed the feature state from every partition or updated the previous run’s state'),

@@ -31,7 +31,7 @@ import type { InputTable, MalformedLines, PreviousRun, QueryEngine, QueryStats, 
 import { OUTPUT_TABLES, RUN_PARTITION_KEY, outputTableFolder } from '../contracts/output-tables.ts';
 import type { QueryJournal } from './query-journal.ts';
 import { stateFolder, stateTableName } from '../contracts/state.ts';
-import { STATE_COLUMNS, STATE_GRAINS, previousStateRelation } from '../sql/state.ts';
+import { STATE_COLUMNS, previousStateRelation, type StateGrain } from '../sql/state.ts';
 import { sqlString } from '../sql/literals.ts';
 import { inWindow, partitionDay, type PartitionWindow } from './partitions.ts';
 
@@ -46,6 +46,11 @@ export interface AthenaLakeOptions {
   readonly formats: Readonly<Record<TableName, LakeFormat>>;
   /** Glue table name per input table, when it differs from the table's own name. */
   readonly glueTables?: Readonly<Partial<Record<TableName, string>>>;
+  /**
+   * The tables whose Glue table has the dt partition (the stack's lakePartitionedTables). Only these get a dt
+   * filter, and only their files may be pruned by a partition window.
+   */
+  readonly partitioned: readonly TableName[];
 }
 
 export interface AthenaEngineOptions {
@@ -209,9 +214,17 @@ export class AthenaQueryEngine implements QueryEngine {
     const listed = await this.#options.lake.store.list(`${table}/`);
     // As Athena itself does: hidden and '_'-prefixed paths (markers, metadata) and folder markers are not data.
     const all = listed.filter((o) => o.bytes > 0 && !o.key.split('/').some((part) => part.startsWith('.') || part.startsWith('_')));
-    // A table whose files all sit in dt= folders is the one the stack declares with the dt partition
-    // (lakePartitionedTables): filtering on dt prunes partitions before Athena lists or reads them.
-    const partitioned = all.length > 0 && all.every((o) => partitionDay(o.key) !== null);
+    // The catalogue decides, not the key layout: a dt filter on a Glue table without the dt partition fails the
+    // query, and partition projection never reads a partitioned table's files outside dt= folders. So a declared
+    // table is pruned on dt (before Athena lists or reads anything), and an undeclared one is read whole.
+    const partitioned = this.#options.lake.partitioned.includes(table);
+    const outside = partitioned ? all.find((o) => partitionDay(o.key) === null) : undefined;
+    if (outside) {
+      throw new InputError(
+        `${outside.key}: the ${table} table is declared partitioned by day on Athena (lakePartitionedTables), so its Glue table reads only ${table}/dt=YYYY-MM-DD/ folders and would silently skip this file; move it into a dt= folder, or remove ${table} from lakePartitionedTables and redeploy`,
+        { table, file: outside.key },
+      );
+    }
     const files = partitioned ? all.filter((o) => inWindow(o.key, window)) : all;
     const prunedFiles = all.length - files.length;
     const stray = files.find((f) => !FORMAT_SUFFIX[format].test(f.key));
@@ -285,12 +298,12 @@ export class AthenaQueryEngine implements QueryEngine {
   }
 
   /** Like attachPreviousRun: no query, each `previous_state_<grain>` reads its Glue table on the previous run's partition. */
-  async attachPreviousState(previous: PreviousRun): Promise<boolean> {
+  async attachPreviousState(previous: PreviousRun, grains: readonly StateGrain[]): Promise<boolean> {
     this.#checkOpen('attach previous state');
-    for (const grain of STATE_GRAINS) {
+    for (const grain of grains) {
       if ((await previous.store.list(`${previous.prefix}${stateFolder(grain)}`)).length === 0) return false;
     }
-    for (const grain of STATE_GRAINS) {
+    for (const grain of grains) {
       const table = qualifiedName(this.#options.database, stateTableName(grain));
       this.#relations[previousStateRelation(grain)] =
         `(SELECT ${STATE_COLUMNS[grain].map((c) => c.name).join(', ')} FROM ${table} WHERE ${quoteIdentifier(RUN_PARTITION_KEY)} = ${sqlString(previous.runId)})`;

@@ -5,7 +5,7 @@ import { DuckDBInstance, type DuckDBConnection, type DuckDBMaterializedResult } 
 import { TABLE_NAMES, TABLES, type TableName } from '../contracts/lake.ts';
 import { OUTPUT_TABLES, outputTableFolder } from '../contracts/output-tables.ts';
 import { stateFolder } from '../contracts/state.ts';
-import { STATE_GRAINS, previousStateRelation } from '../sql/state.ts';
+import { previousStateRelation, type StateGrain } from '../sql/state.ts';
 import { InputError, QueryFailedError } from '../errors.ts';
 import { silentLogger, type Logger } from '../logging.ts';
 import { sqlString } from '../sql/literals.ts';
@@ -245,8 +245,8 @@ export class DuckDbQueryEngine implements QueryEngine {
     return false;
   }
 
-  async attachPreviousState(previous: PreviousRun): Promise<boolean> {
-    for (const grain of STATE_GRAINS) {
+  async attachPreviousState(previous: PreviousRun, grains: readonly StateGrain[]): Promise<boolean> {
+    for (const grain of grains) {
       const table = this.relations[previousStateRelation(grain)];
       if (!(await this.#loadParquet('attach previous state', table, previous.store, `${previous.prefix}${stateFolder(grain)}`, 'SELECT *'))) return false;
     }

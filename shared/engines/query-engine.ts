@@ -1,5 +1,6 @@
 import type { TableName } from '../contracts/lake.ts';
 import type { BuiltRelation, Relations } from '../sql/relations.ts';
+import type { StateGrain } from '../sql/state.ts';
 import type { ObjectStore } from '../stores/object-store.ts';
 import type { PartitionWindow } from './partitions.ts';
 
@@ -26,7 +27,10 @@ export interface InputTable {
   readonly files: number;
   readonly bytes: number;
   readonly formats: readonly string[];
-  /** Every file of the table is in a `dt=` day folder, so a partition window selects exactly the new rows. */
+  /**
+   * Every file of the table is in a `dt=` day folder, so a partition window selects exactly the new rows. On Athena
+   * the Glue table must also declare the dt partition (lakePartitionedTables); an undeclared table is never pruned.
+   */
   readonly partitioned: boolean;
   /** Files left out by the partition window (days after the as-of date, or already in the previous state). */
   readonly prunedFiles: number;
@@ -71,9 +75,10 @@ export interface QueryEngine {
   attachPreviousRun(previous: PreviousRun | null): Promise<boolean>;
   /**
    * Makes relations `previous_state_<grain>` the feature state the previous run kept (stateFolder(grain) under its
-   * prefix). False, leaving them undefined, when a grain has no files: the run must then be a full one.
+   * prefix), for the given grains only: the others are not read at all. False, leaving them undefined, when a grain
+   * has no files: the run must then be a full one.
    */
-  attachPreviousState(previous: PreviousRun): Promise<boolean>;
+  attachPreviousState(previous: PreviousRun, grains: readonly StateGrain[]): Promise<boolean>;
   /** Runs a statement with a small result and returns its rows. */
   query(step: string, sql: string): Promise<Row[]>;
   /** Builds a run-scoped relation from a SELECT, visible to later statements under `relations[name]`. */

@@ -53,7 +53,7 @@ export function awsRuntime(env: RefreshEnvironment, clients: AwsClients, log: Lo
         workGroup: env.ATHENA_WORKGROUP,
         database: env.GLUE_DATABASE,
         runId,
-        lake: { store: lake, root: `s3://${env.LAKE_BUCKET}/${env.LAKE_PREFIX}`, formats: env.LAKE_FORMATS },
+        lake: { store: lake, root: `s3://${env.LAKE_BUCKET}/${env.LAKE_PREFIX}`, formats: env.LAKE_FORMATS, partitioned: env.LAKE_PARTITIONED_TABLES },
         scratch: new S3ObjectStore({ client: clients.s3, bucket: env.RESULTS_BUCKET, prefix: `${env.RESULTS_PREFIX}${env.WORK_PREFIX}${runId}/` }),
         journal: objectStoreJournal(results, journalKey),
         deadlineAt,

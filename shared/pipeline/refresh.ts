@@ -18,7 +18,7 @@ import {
 import type { InputTable, MalformedLines, QueryEngine, Row } from '../engines/query-engine.ts';
 import type { PartitionWindow } from '../engines/partitions.ts';
 import { stateFolder, STATE_MANIFEST, STATE_VERSION, StateManifest, stateConfigHash } from '../contracts/state.ts';
-import { STATE_GRAINS, stateOutputSql, stateRelation, stateSql } from '../sql/state.ts';
+import { STATE_GRAINS, stateOutputSql, stateRelation, stateSql, type StateGrain } from '../sql/state.ts';
 import { chooseRefreshMode, type RefreshMode } from './refresh-mode.ts';
 import { runDiscovery, discoverySummary } from '../discovery/discover.ts';
 import { ConfigError, PublishError, QualityGateError, describeError } from '../errors.ts';
@@ -136,20 +136,35 @@ export async function refreshSegments(deps: RefreshDeps, input: RefreshInput): P
     // points at now, before this run publishes. A resumed run that already published is not its own predecessor.
     const latestBefore = await readPreviousRun(store, LATEST_KEY, log);
     const previousRun = latestBefore && latestBefore.runId !== runId ? latestBefore : null;
-    const { mode, inputs, previousState } = await stage('read inputs', async () => {
+    const { mode, inputs, previousState, mergedGrains } = await stage('read inputs', async () => {
       const chosen = await chooseMode(deps, input, previousRun, log);
       const full: PartitionWindow = { through: input.asOf };
-      if (chosen.mode === 'full') return { mode: chosen, inputs: await engine.prepareInputs(full), previousState: null };
-      const tables = await engine.prepareInputs({ through: input.asOf, after: chosen.after });
-      // New rows can only be told from old ones by their day folder; customers may be unpartitioned, since reading
-      // a profile again changes nothing (the latest record wins).
-      const unpartitioned = (['orders', 'events'] as const).filter((t) => tables[t].present && !tables[t].partitioned);
-      if (unpartitioned.length === 0) return { mode: chosen, inputs: tables, previousState: chosen.previous };
-      return {
-        mode: { mode: 'full' as const, reason: `${unpartitioned.join(' and ')} ha${unpartitioned.length > 1 ? 've' : 's'} files outside dt=YYYY-MM-DD folders` },
+      const fullRun = async (fallback?: RefreshMode) => ({
+        mode: fallback ?? chosen,
         inputs: await engine.prepareInputs(full),
         previousState: null,
-      };
+        mergedGrains: [] as StateGrain[],
+      });
+      if (chosen.mode === 'full') return fullRun();
+      const tables = await engine.prepareInputs({ through: input.asOf, after: chosen.after });
+      // New rows can only be told from old ones by their day folder.
+      const unpartitioned = (['orders', 'events'] as const).filter((t) => tables[t].present && !tables[t].partitioned);
+      if (unpartitioned.length > 0) {
+        // On Athena a table in dt= folders lands here too when the stack did not declare its dt partition.
+        return fullRun({
+          mode: 'full',
+          reason: `${unpartitioned.join(' and ')} ${unpartitioned.length > 1 ? 'are' : 'is'} not partitioned by day (files outside dt=YYYY-MM-DD folders, or on Athena not in lakePartitionedTables)`,
+        });
+      }
+      // An unpartitioned customers table is a full snapshot, read whole every night: the profiles it gives are the
+      // full run's, so the previous profiles are not read at all. Day-partitioned, it is a log of profile changes,
+      // merged into the previous profiles (the latest record wins).
+      const mergedGrains = STATE_GRAINS.filter((grain) => grain !== 'profiles' || tables.customers.partitioned);
+      const previousRunRef = previousRun!;
+      if (!(await engine.attachPreviousState({ store, prefix: previousRunRef.prefix, runId: previousRunRef.runId }, mergedGrains))) {
+        return fullRun({ mode: 'full', reason: `run ${previousRunRef.runId} has a state manifest but no state files` });
+      }
+      return { mode: chosen, inputs: tables, previousState: chosen.previous, mergedGrains };
     }, (r) => ({
       mode: r.mode.mode,
       reason: r.mode.reason,
@@ -225,6 +240,7 @@ export async function refreshSegments(deps: RefreshDeps, input: RefreshInput): P
           reason: mode.reason,
           partitions_after: incremental ? (previousState?.through ?? null) : null,
           previous_state_run: incremental ? (previousState?.run_id ?? null) : null,
+          previous_state_grains: incremental ? mergedGrains : null,
         },
       });
     if (failures.length > 0) {
@@ -233,7 +249,7 @@ export async function refreshSegments(deps: RefreshDeps, input: RefreshInput): P
     }
 
     await stage(incremental ? 'state (merge)' : 'state', async () => {
-      for (const grain of STATE_GRAINS) await engine.materialize(`state ${grain}`, stateRelation(grain), stateSql(rel, grain, input.asOf, incremental));
+      for (const grain of STATE_GRAINS) await engine.materialize(`state ${grain}`, stateRelation(grain), stateSql(rel, grain, input.asOf, mergedGrains.includes(grain)));
       // Every later step reads the state: at millions of customers the staged tables are the largest thing held.
       await engine.release?.(['stg_orders', 'stg_customers', 'stg_events']);
     });
@@ -476,9 +492,6 @@ async function chooseMode(deps: RefreshDeps, input: RefreshInput, previousRun: P
     maxStateAgeDays: input.config.incremental.maxStateAgeDays,
     fullEveryDays: input.config.incremental.fullEveryDays,
   });
-  if (mode.mode === 'incremental' && !(await deps.engine.attachPreviousState({ store: deps.store, prefix: previousRun!.prefix, runId: previousRun!.runId }))) {
-    return { mode: 'full', reason: `run ${previousRun!.runId} has a state manifest but no state files` };
-  }
   return mode;
 }
 

@@ -11,7 +11,7 @@ import type { SegmentsConfig } from '../../shared/contracts/config.ts';
 import { LocalObjectStore } from '../../shared/stores/local.ts';
 import { FakeAthena, type Status } from './athena-fake-client.ts';
 import { MemoryStore } from './athena-fakes.ts';
-import { AS_OF, DATABASE, FORMATS, PREVIOUS_RUN_ID, RUN_ID, asResultPages, clock, duckReplay, type DuckReplay } from './athena-replay.ts';
+import { AS_OF, DATABASE, FORMATS, PARTITIONED, PREVIOUS_RUN_ID, RUN_ID, asResultPages, clock, duckReplay, type DuckReplay } from './athena-replay.ts';
 
 /**
  * Fault injection at every Athena statement of a run. The run is replayed through the mocked client (results from a
@@ -77,7 +77,7 @@ function engine(runId: string, store: MemoryStore, scratch: MemoryStore): Athena
     workGroup: 'segments',
     database: DATABASE,
     runId,
-    lake: { store: new LocalObjectStore(replay.lake), root: 's3://lake/', formats: FORMATS },
+    lake: { store: new LocalObjectStore(replay.lake), root: 's3://lake/', formats: FORMATS, partitioned: PARTITIONED },
     scratch,
     journal: objectStoreJournal(store, `runs/${runId}/${QUERY_JOURNAL}`),
     now: () => nowMs,

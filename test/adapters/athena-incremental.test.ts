@@ -57,6 +57,9 @@ afterAll(() => fake?.restore());
 const strip = <T extends { provenance: object }>(doc: T) => ({ ...doc, provenance: { ...doc.provenance, engine: undefined } });
 const json = (bytes: Uint8Array | undefined) => JSON.parse(Buffer.from(bytes!).toString('utf8')) as unknown;
 
+/** The grains merged with the previous state: every one but the profiles, since customers/ is not partitioned. */
+const MERGED = STATE_GRAINS.filter((grain) => grain !== 'profiles');
+
 describe('the incremental refresh on the Athena adapter', () => {
   it('is incremental on both engines, for the same reason', () => {
     expect(replay.previousAsOf).toBe(PREVIOUS_AS_OF);
@@ -81,8 +84,10 @@ describe('the incremental refresh on the Athena adapter', () => {
     athenaCalls.forEach((call, i) => expect(call.sql, call.step).toBe(toAthena(pipelineCalls[i]!.sql)));
     // …and each reached Athena inside its CTAS or UNLOAD wrapper, or as is.
     for (const call of athenaCalls) expect(statements.some((s) => s.includes(call.sql)), call.step).toBe(true);
-    // The merge is among them, on both engines.
-    for (const grain of STATE_GRAINS) expect(pipelineCalls.find((c) => c.step === `state ${grain}`)?.sql).toBe(stateSql(PLAIN_RELATIONS, grain, AS_OF, true));
+    // The merge is among them, on both engines; the profiles come from the customers snapshot alone.
+    for (const grain of STATE_GRAINS) {
+      expect(pipelineCalls.find((c) => c.step === `state ${grain}`)?.sql).toBe(stateSql(PLAIN_RELATIONS, grain, AS_OF, MERGED.includes(grain)));
+    }
   });
 
   it('sends only statements that parse as Trino', () => {
@@ -97,7 +102,11 @@ describe('the incremental refresh on the Athena adapter', () => {
   });
 
   it('merges into the previous state read through the Glue state tables, filtered on its run partition', () => {
-    for (const grain of STATE_GRAINS) {
+    expect(athenaResult.quality.refresh?.previous_state_grains).toEqual(MERGED);
+    // customers/ is an unpartitioned snapshot, read whole: the previous profiles are not read at all.
+    expect(athena.relations[previousStateRelation('profiles')]).toBeUndefined();
+    expect(statements.filter((s) => s.includes(`"${stateTableName('profiles')}"`))).toEqual([]);
+    for (const grain of MERGED) {
       const previous = athena.relations[previousStateRelation(grain)];
       expect(previous).toBe(`(SELECT ${STATE_COLUMNS[grain].map((c) => c.name).join(', ')} FROM "${DATABASE}"."${stateTableName(grain)}" WHERE "run" = '${PREVIOUS_RUN_ID}')`);
       const merge = statements.filter((s) => s.includes(previous));

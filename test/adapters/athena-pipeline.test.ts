@@ -10,7 +10,7 @@ import { migrationSql } from '../../shared/sql/migration.ts';
 import { LocalObjectStore } from '../../shared/stores/local.ts';
 import { FakeAthena } from './athena-fake-client.ts';
 import { MemoryStore } from './athena-fakes.ts';
-import { AS_OF, DATABASE, FORMATS, PREVIOUS_AS_OF, PREVIOUS_RUN_ID, RUN_ID, clock, duckReplay, recording, replayingAthena, type Call } from './athena-replay.ts';
+import { AS_OF, DATABASE, FORMATS, PARTITIONED, PREVIOUS_AS_OF, PREVIOUS_RUN_ID, RUN_ID, clock, duckReplay, recording, replayingAthena, type Call } from './athena-replay.ts';
 
 /**
  * The whole refresh through the Athena adapter. Athena itself cannot run here, so the client is mocked and each
@@ -103,7 +103,7 @@ describe('the refresh on the Athena adapter', () => {
       workGroup: 'segments',
       database: DATABASE,
       runId: 'first',
-      lake: { store: new LocalObjectStore(lake), root: 's3://lake/', formats: FORMATS },
+      lake: { store: new LocalObjectStore(lake), root: 's3://lake/', formats: FORMATS, partitioned: PARTITIONED },
       scratch: new MemoryStore('s3://results/work/first/'),
     });
     const store = new MemoryStore('s3://results/');

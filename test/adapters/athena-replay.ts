@@ -24,6 +24,8 @@ export const PREVIOUS_AS_OF = '2026-03-15';
 export const PREVIOUS_RUN_ID = '2026-03-15_20260316T013000Z_012345';
 export const DATABASE = 'customer_segments';
 export const FORMATS = { orders: 'parquet', customers: 'jsonl', events: 'csv' } as const;
+/** generateLake writes orders and events in dt= folders and customers as one file, as the stack's default declares. */
+export const PARTITIONED = ['orders', 'events'] as const;
 export const clock = () => new Date('2026-04-01T01:30:00Z');
 
 export interface Call {
@@ -168,7 +170,7 @@ export function replayingAthena(lake: string, replies: ReadonlyMap<string, reado
     workGroup: 'segments',
     database: DATABASE,
     runId: RUN_ID,
-    lake: { store: new LocalObjectStore(lake), root: LAKE_ROOT, formats: FORMATS },
+    lake: { store: new LocalObjectStore(lake), root: LAKE_ROOT, formats: FORMATS, partitioned: PARTITIONED },
     scratch: new MemoryStore(`s3://results/work/${RUN_ID}/`),
     sleep: async () => {},
     random: () => 0.5,

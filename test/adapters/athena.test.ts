@@ -10,6 +10,7 @@ import {
   unloadStatement,
   type AthenaEngineOptions,
 } from '../../shared/engines/athena.ts';
+import type { TableName } from '../../shared/contracts/lake.ts';
 import { memoryJournal } from '../../shared/engines/query-journal.ts';
 import { AthenaQueryError, InputError, QueryDeadlineError, QueryFailedError } from '../../shared/errors.ts';
 import { FakeAthena } from './athena-fake-client.ts';
@@ -31,13 +32,18 @@ beforeEach(() => {
 });
 afterEach(() => athena.restore());
 
+/** The lake as the stack would declare it; by default no table has the dt partition. */
+function lakeOptions(partitioned: readonly TableName[] = []): AthenaEngineOptions['lake'] {
+  return { store: lake, root: 's3://lake-bucket/lake/', formats: { orders: 'csv', customers: 'jsonl', events: 'parquet' }, partitioned };
+}
+
 function engine(overrides: Partial<AthenaEngineOptions> = {}): AthenaQueryEngine {
   return new AthenaQueryEngine({
     client: athena.client,
     workGroup: 'segments-wg',
     database: 'segments',
     runId: RUN_ID,
-    lake: { store: lake, root: 's3://lake-bucket/lake/', formats: { orders: 'csv', customers: 'jsonl', events: 'parquet' } },
+    lake: lakeOptions(),
     scratch,
     now: time.now,
     sleep: time.sleep,
@@ -361,6 +367,47 @@ describe('AthenaQueryEngine: relations and inputs', () => {
     expect((error as Error).message).toContain('orders/dt=2026-03-01/extra.parquet');
     expect((error as Error).message).toContain('csv');
     expect((error as InputError).context).toMatchObject({ table: 'orders', file: 'orders/dt=2026-03-01/extra.parquet', format: 'csv' });
+  });
+
+  it('prunes a declared table by its dt folders and filters its Glue table on dt', async () => {
+    lake.objects.clear();
+    lake.add('orders/dt=2026-02-27/part-0.csv', 10).add('orders/dt=2026-02-28/part-0.csv', 20).add('orders/dt=2026-03-01/part-0.csv', 40);
+    lake.add('orders/dt=2026-03-02/part-0.csv', 80).add('orders/_SUCCESS', 0);
+    const window = { through: '2026-03-01', after: '2026-02-27' };
+    const e = engine({ lake: lakeOptions(['orders']) });
+    const inputs = await e.prepareInputs(window);
+    // The day already in the state and the day after the as-of date are left out.
+    expect(inputs.orders).toEqual({ table: 'orders', present: true, files: 2, bytes: 60, formats: ['csv'], partitioned: true, prunedFiles: 2 });
+    const source = { database: 'segments', glueTable: 'orders', format: 'csv', lakeRoot: 's3://lake-bucket/lake/' } as const;
+    expect(e.relations.raw_orders).toBe(athenaRawRelationSql('orders', source, window));
+    await e.query('count orders', `SELECT count(*) AS n FROM ${e.relations.raw_orders}`);
+    expect(athena.startCalls[0]?.QueryString).toContain(`WHERE dt <= '2026-03-01' AND dt > '2026-02-27')`);
+  });
+
+  it('refuses a declared table’s file outside the dt= folders, which its Glue table would never read', async () => {
+    lake.add('orders/dt=2026-03-01/part-1.csv', 50).add('orders/_SUCCESS', 0);
+    const error = await engine({ lake: lakeOptions(['orders']) }).prepareInputs({ through: '2026-03-01' }).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(InputError);
+    expect((error as Error).message).toContain('orders/part-0.csv');
+    expect((error as Error).message).toContain('dt=YYYY-MM-DD/');
+    expect((error as Error).message).toContain('lakePartitionedTables');
+    expect((error as InputError).context).toMatchObject({ table: 'orders', file: 'orders/part-0.csv' });
+    expect(athena.startCalls).toHaveLength(0);
+  });
+
+  it('reads an undeclared table whole, without a dt filter its Glue table has no column for, even when its files sit in dt= folders', async () => {
+    lake.objects.clear();
+    lake.add('orders/dt=2026-02-27/part-0.csv', 10).add('orders/dt=2026-03-01/part-0.csv', 40).add('orders/dt=2026-03-02/part-0.csv', 80);
+    lake.add('events/dt=2026-03-01/part-0.parquet', 5);
+    const window = { through: '2026-03-01', after: '2026-02-27' };
+    const e = engine({ lake: lakeOptions(['events']) });
+    const inputs = await e.prepareInputs(window);
+    expect(inputs.orders).toEqual({ table: 'orders', present: true, files: 3, bytes: 130, formats: ['csv'], partitioned: false, prunedFiles: 0 });
+    expect(inputs.events).toMatchObject({ present: true, partitioned: true });
+    await e.query('count orders', `SELECT count(*) AS n FROM ${e.relations.raw_orders}`);
+    const sent = athena.startCalls[0]?.QueryString ?? '';
+    expect(sent).toContain('FROM "segments"."orders")');
+    expect(sent).not.toMatch(/\bdt\b/);
   });
 
   it('requires the orders table', async () => {

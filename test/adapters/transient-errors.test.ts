@@ -386,7 +386,7 @@ describe('Athena: throttling and transient faults on the API calls', () => {
       workGroup: 'segments-wg',
       database: 'segments',
       runId: ATHENA_RUN_ID,
-      lake: { store: new MemoryStore('s3://lake-bucket/lake/'), root: 's3://lake-bucket/lake/', formats: { orders: 'csv', customers: 'jsonl', events: 'parquet' } },
+      lake: { store: new MemoryStore('s3://lake-bucket/lake/'), root: 's3://lake-bucket/lake/', formats: { orders: 'csv', customers: 'jsonl', events: 'parquet' }, partitioned: [] },
       scratch: new MemoryStore('s3://scratch-bucket/athena-scratch/run-1/'),
       now: time.now,
       sleep: time.sleep,

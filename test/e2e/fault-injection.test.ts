@@ -6,6 +6,7 @@ import type { TableName } from '../../shared/contracts/lake.ts';
 import type { LatestPointer, ManifestDocument } from '../../shared/contracts/outputs.ts';
 import { DuckDbQueryEngine } from '../../shared/engines/duckdb.ts';
 import type { InputTable, MalformedLines, PreviousRun, QueryEngine, QueryStats, Row, UnloadTarget } from '../../shared/engines/query-engine.ts';
+import type { StateGrain } from '../../shared/sql/state.ts';
 import { QueryFailedError } from '../../shared/errors.ts';
 import { generateLake } from '../../shared/generate/generate-lake.ts';
 import { silentLogger } from '../../shared/logging.ts';
@@ -98,7 +99,7 @@ class ReplayEngine implements QueryEngine {
     return previous !== null;
   }
   /** The recording is of a full run: without a state the run stays full and asks for the recorded steps. */
-  async attachPreviousState() {
+  async attachPreviousState(_previous: PreviousRun, _grains: readonly StateGrain[]) {
     return false;
   }
   async query(step: string) {
@@ -209,7 +210,7 @@ class Injector {
       prepareInputs: () => this.around('engine', 'prepareInputs', () => inner.prepareInputs()),
       malformedLines: (table) => this.around('engine', `malformedLines ${table}`, () => inner.malformedLines(table)),
       attachPreviousRun: (previous) => this.around('engine', 'attachPreviousRun', () => inner.attachPreviousRun(previous)),
-      attachPreviousState: () => this.around('engine', 'attachPreviousState', () => inner.attachPreviousState()),
+      attachPreviousState: (previous, grains) => this.around('engine', 'attachPreviousState', () => inner.attachPreviousState(previous, grains)),
       query: (step, sql) => this.around('engine', `query ${step}`, () => inner.query(step)),
       materialize: (step, name, sql) => this.around('engine', `materialize ${step}`, () => inner.materialize(step, name)),
       unload: (step, sql, target) => this.around('engine', `unload ${step}`, () => inner.unload(step, sql, target)),

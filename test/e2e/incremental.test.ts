@@ -1,4 +1,4 @@
-import { rm } from 'node:fs/promises';
+import { mkdir, rm, symlink } from 'node:fs/promises';
 import path from 'node:path';
 import { DuckDBInstance } from '@duckdb/node-api';
 import { beforeAll, describe, expect, it } from 'vitest';
@@ -58,6 +58,8 @@ describe('incremental refresh', () => {
     expect(chain.map((r) => r.mode.mode)).toEqual(['full', 'incremental', 'incremental']);
     expect(full.mode.mode).toBe('full');
     expect(chain[2]!.quality.refresh).toMatchObject({ mode: 'incremental', partitions_after: SECOND, previous_state_run: 'inc-1' });
+    // The unpartitioned customers table is a snapshot read whole, so the previous profiles are not read.
+    expect(chain[2]!.quality.refresh?.previous_state_grains).toEqual(STATE_GRAINS.filter((g) => g !== 'profiles'));
     const last = chain[2]!.quality.tables;
     // 6 of 365 days of orders and events; the unpartitioned customers table is read whole (a profile read twice changes nothing).
     expect(last.orders!.rows_read).toBeLessThan(full.quality.tables.orders!.rows_read * 0.05);
@@ -102,6 +104,48 @@ describe('incremental refresh', () => {
     expect(quiet.quality.freshness.newest_data).toBe(full.quality.freshness.newest_data);
     expect(quiet.segments.customers).toBe(full.segments.customers);
   });
+
+  it('merges day-partitioned profile changes into the previous profiles, reading only the new customer partitions', async () => {
+    // The same lake with customers/ as a log of profile changes: each record in the dt= folder of its updated_at
+    // day, plus later records that move some customers to another city, in the days each incremental run reads.
+    const changes = path.join(await tempDir('incremental-changes-'), 'lake');
+    await mkdir(changes);
+    for (const table of ['orders', 'events']) await symlink(path.join(lake, table), path.join(changes, table));
+    const customers = `read_csv('${lake}/customers/**/*.csv', all_varchar = true, header = true, ignore_errors = true)`;
+    const dayOf = (column: string) => `CASE WHEN regexp_matches(${column}, '^\\d{4}-\\d{2}-\\d{2}') THEN least(left(${column}, 10), '${FIRST}') ELSE '2025-01-01' END`;
+    const moved = (from: string, day: string, city: string) =>
+      `SELECT * REPLACE ('${day}T12:00:00Z' AS updated_at, '${city}' AS city), '${day}' AS dt FROM ${customers} WHERE customer_id LIKE '${from}%'`;
+    await sql(`COPY (
+      SELECT *, ${dayOf('updated_at')} AS dt FROM ${customers}
+      UNION ALL ${moved('c00001', addDays(FIRST, 2), 'Second City')}
+      UNION ALL ${moved('c00002', addDays(SECOND, 3), 'Third City')}
+    ) TO '${changes}/customers' (FORMAT csv, HEADER, PARTITION_BY (dt))`);
+    const logRun = (out: string, asOf: string, runId: string) =>
+      refreshLocal({ lakeDir: changes, outDir: out, asOf, runId, threads: 2, clock: () => new Date(`${addDays(asOf, 1)}T02:00:00Z`) });
+    const logChain = await tempDir('incremental-log-chain-');
+    const logFull = await tempDir('incremental-log-full-');
+    const runs: RefreshResult[] = [];
+    for (const [i, asOf] of [FIRST, SECOND, AS_OF].entries()) runs.push(await logRun(logChain, asOf, `log-${i}`));
+    const recomputed = await logRun(logFull, AS_OF, 'log-2');
+
+    expect(runs.map((r) => r.mode.mode)).toEqual(['full', 'incremental', 'incremental']);
+    expect(runs[2]!.quality.refresh?.previous_state_grains).toEqual([...STATE_GRAINS]);
+    const changed = Number((await sql(`SELECT count(*) AS n FROM ${customers} WHERE customer_id LIKE 'c00002%'`))[0]?.n);
+    expect(changed).toBeGreaterThan(0);
+    // The last run read only the profile changes of its own days.
+    expect(runs[2]!.quality.tables.customers!.rows_read).toBe(changed);
+    for (const grain of STATE_GRAINS) {
+      const state = (out: string) => path.join(out, 'runs', 'log-2', stateFolder(grain));
+      expect(await differences(state(logChain), state(logFull)), grain).toBe(0);
+    }
+    const segments = (out: string) => path.join(out, 'runs', 'log-2', 'customer_segments');
+    expect(await differences(segments(logChain), segments(logFull), '* EXCLUDE (run_id)')).toBe(0);
+    const cities = await sql(
+      `SELECT city, count(*) AS n FROM read_parquet('${path.join(logChain, 'runs', 'log-2', stateFolder('profiles'))}/*.parquet') WHERE city IN ('Second City', 'Third City') GROUP BY city ORDER BY city`,
+    );
+    expect(cities.map((c) => c.city)).toEqual(['Second City', 'Third City']);
+    expect(recomputed.segments.segments).toEqual(runs[2]!.segments.segments);
+  }, 300_000);
 
   it('falls back to a full recompute when asked, on a rerun, after a currency change, or when the state files are gone', async () => {
     const out = await tempDir('incremental-fallback-');

@@ -29,6 +29,7 @@ let engines = 0;
 const environment = (overrides: Record<string, string> = {}) => () => ({
   LAKE_BUCKET: 'lake',
   LAKE_FORMATS: 'orders=csv,customers=csv,events=csv',
+  LAKE_PARTITIONED_TABLES: 'orders,events',
   RESULTS_BUCKET: 'results',
   RESULTS_PREFIX: 'segments/',
   WORK_PREFIX: 'work/',

@@ -1,6 +1,7 @@
 import type { DuckDBConnection } from '@duckdb/node-api';
 import type { TableName } from '../../shared/contracts/lake.ts';
 import type { InputTable, MalformedLines, PreviousRun, QueryEngine, QueryStats, Row, UnloadTarget } from '../../shared/engines/query-engine.ts';
+import type { StateGrain } from '../../shared/sql/state.ts';
 import type { BuiltRelation, Relations } from '../../shared/sql/relations.ts';
 
 /**
@@ -56,11 +57,8 @@ export class RecordingQueryEngine implements QueryEngine {
     return this.inner.attachPreviousRun(previous);
   }
 
-  /** Forwarded when the wrapped engine has it (the port is gaining it for incremental runs). */
-  attachPreviousState(previous: PreviousRun): Promise<boolean> {
-    const inner = this.inner as QueryEngine & { attachPreviousState?: (previous: PreviousRun) => Promise<boolean> };
-    if (!inner.attachPreviousState) throw new Error(`${this.inner.name} engine has no attachPreviousState`);
-    return inner.attachPreviousState(previous);
+  attachPreviousState(previous: PreviousRun, grains: readonly StateGrain[]): Promise<boolean> {
+    return this.inner.attachPreviousState(previous, grains);
   }
 
   async query(step: string, sql: string): Promise<Row[]> {

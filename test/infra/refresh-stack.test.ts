@@ -4,6 +4,7 @@ import { Match } from 'aws-cdk-lib/assertions';
 import { describe, expect, it } from 'vitest';
 import { PROJECT_ROOT, REFRESH_DEFAULTS } from '../../infra/refresh-settings.ts';
 import { RefreshEnvironment } from '../../shared/contracts/lambda.ts';
+import { TABLE_NAMES } from '../../shared/contracts/lake.ts';
 import { flat, synthApp } from './synth.ts';
 
 type Resources = Record<string, { Type: string; Properties: Record<string, any>; DependsOn?: string[] }>;
@@ -43,6 +44,7 @@ describe('refresh Lambda', () => {
       LAKE_BUCKET: 'import:SegmentsDataStack-LakeBucketName',
       LAKE_PREFIX: '',
       LAKE_FORMATS: 'orders=parquet,customers=parquet,events=parquet',
+      LAKE_PARTITIONED_TABLES: 'orders,events',
       RESULTS_BUCKET: 'import:SegmentsDataStack-ResultsBucketName',
       RESULTS_PREFIX: '',
       WORK_PREFIX: 'work/',
@@ -62,6 +64,18 @@ describe('refresh Lambda', () => {
     expect(parsed.error?.issues).toBeUndefined();
     expect(parsed.data?.MAX_CONCURRENT_QUERIES).toBe(4);
     expect(parsed.data?.DEADLINE_MARGIN_SECONDS).toBe(60);
+    expect(parsed.data?.LAKE_PARTITIONED_TABLES).toEqual(['orders', 'events']);
+  });
+
+  it('tells the handler exactly the lake tables whose Glue table has the dt partition', () => {
+    const other = synthApp({ lakePartitionedTables: 'events' });
+    const [, otherFn] = Object.entries(other.refreshTemplate.findResources('AWS::Lambda::Function'))[0]!;
+    const glueTables = Object.values(other.dataTemplate.findResources('AWS::Glue::Table')).map((r) => r.Properties.TableInput);
+    const withDt = glueTables
+      .filter((t) => (TABLE_NAMES as readonly string[]).includes(t.Name) && (t.PartitionKeys ?? []).some((k: { Name: string }) => k.Name === 'dt'))
+      .map((t) => t.Name as string);
+    expect(withDt).toEqual(['events']);
+    expect(otherFn.Properties.Environment.Variables.LAKE_PARTITIONED_TABLES).toBe(withDt.join(','));
   });
 
   it('logs JSON to its own log group with a retention', () => {

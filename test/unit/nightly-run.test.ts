@@ -6,6 +6,7 @@ import { asOfForScheduledTime, scheduledRunId } from '../../shared/pipeline/sche
 const baseEnv = {
   LAKE_BUCKET: 'acme-lake',
   LAKE_FORMATS: 'orders=parquet,customers=csv,events=jsonl',
+  LAKE_PARTITIONED_TABLES: 'orders,events',
   RESULTS_BUCKET: 'acme-results',
   WORK_PREFIX: 'work/',
   ATHENA_WORKGROUP: 'segments',
@@ -44,9 +45,32 @@ describe('the refresh Lambda’s environment and event', () => {
   it('parses the environment with defaults and per-table lake formats', () => {
     const env = RefreshEnvironment.parse(baseEnv);
     expect(env.LAKE_FORMATS).toEqual({ orders: 'parquet', customers: 'csv', events: 'jsonl' });
+    expect(env.LAKE_PARTITIONED_TABLES).toEqual(['orders', 'events']);
     expect(env.LAKE_PREFIX).toBe('');
     expect(env.SCHEDULE_TIME_ZONE).toBe('UTC');
     expect(env.MAX_CONCURRENT_QUERIES).toBe(4);
+  });
+
+  it.each([
+    ['', []],
+    [' events , orders ', ['orders', 'events']],
+    ['orders,orders', ['orders']],
+    ['customers', ['customers']],
+  ])('reads LAKE_PARTITIONED_TABLES %j as the tables with the dt partition', (value, tables) => {
+    expect(RefreshEnvironment.parse({ ...baseEnv, LAKE_PARTITIONED_TABLES: value }).LAKE_PARTITIONED_TABLES).toEqual(tables);
+  });
+
+  it('refuses an unknown table in LAKE_PARTITIONED_TABLES, naming it', () => {
+    const result = RefreshEnvironment.safeParse({ ...baseEnv, LAKE_PARTITIONED_TABLES: 'orders,nope' });
+    expect(result.success).toBe(false);
+    const issue = result.error?.issues.find((i) => i.path.join('.') === 'LAKE_PARTITIONED_TABLES');
+    expect(issue?.message).toContain("'nope'");
+    expect(issue?.message).not.toContain("'orders'");
+  });
+
+  it('requires LAKE_PARTITIONED_TABLES, so a stack that does not set it fails instead of never pruning', () => {
+    const { LAKE_PARTITIONED_TABLES: _, ...without } = baseEnv;
+    expect(RefreshEnvironment.safeParse(without).error?.issues.map((i) => i.path.join('.'))).toContain('LAKE_PARTITIONED_TABLES');
   });
 
   it.each([
