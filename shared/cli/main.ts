@@ -6,7 +6,7 @@ import { parseArgs } from 'node:util';
 import { SegmentsError, describeError } from '../errors.ts';
 import { generateLake } from '../generate/generate-lake.ts';
 import { createLogger, jsonLinesSink, type Logger } from '../logging.ts';
-import { refreshLocal } from '../pipeline/local.ts';
+import { DEFAULT_MEMORY_LIMIT, refreshLocal } from '../pipeline/local.ts';
 import type { RefreshResult, StageEvent } from '../pipeline/refresh.ts';
 import { addDays, utcDate } from '../time.ts';
 import { TOOL_VERSION } from '../version.ts';
@@ -23,9 +23,10 @@ const SAMPLE_SEED = 42;
 const HELP = `segments ${TOOL_VERSION} — customer segments and personas, Athena SQL run locally on DuckDB
 
 Usage:
-  segments refresh [--lake DIR] [--out DIR] [--as-of YYYY-MM-DD] [--config FILE] [--full] [--json-logs]
+  segments refresh [--lake DIR] [--out DIR] [--as-of YYYY-MM-DD] [--config FILE] [--full] [--memory-limit SIZE] [--json-logs]
       Runs the nightly refresh. Without --lake it uses (and if needed generates) the sample lake
       ${DEFAULT_LAKE}; results go to --out (default ${DEFAULT_OUT}). --as-of defaults to today (UTC).
+      --memory-limit is DuckDB's buffer (default ${DEFAULT_MEMORY_LIMIT}; about 2.5GB for 3 million customers).
   segments generate --out DIR [--customers N] [--seed S] [--as-of YYYY-MM-DD] [--days D] [--format csv|jsonl|parquet]
       Writes a seeded synthetic lake (customers, orders, events with planted archetypes and bad rows).
   segments schemas [--out DIR]
@@ -98,6 +99,7 @@ async function refreshCommand(args: string[]): Promise<number> {
       'as-of': { type: 'string' },
       config: { type: 'string' },
       full: { type: 'boolean', default: false },
+      'memory-limit': { type: 'string' },
       'json-logs': { type: 'boolean', default: false },
       help: { type: 'boolean', short: 'h', default: false },
     },
@@ -117,6 +119,11 @@ async function refreshCommand(args: string[]): Promise<number> {
     regenerated = await ensureSampleLake(lake, asOf, json);
   }
   if (!existsSync(lake)) throw new UsageError(`lake folder ${lake} does not exist`);
+  const memoryLimit = values['memory-limit'];
+  // Checked here so a typo is a usage error, not a DuckDB error halfway into the run.
+  if (memoryLimit !== undefined && !/^\d+(\.\d+)?\s*(MB|GB|MiB|GiB)$/i.test(memoryLimit)) {
+    throw new UsageError(`--memory-limit ${memoryLimit}: expected a size such as 1536MB or 2.5GB`);
+  }
   const started = performance.now();
   const result = await refreshLocal({
     lakeDir: lake,
@@ -124,6 +131,7 @@ async function refreshCommand(args: string[]): Promise<number> {
     asOf,
     ...(values.config ? { configPath: values.config } : {}),
     full: (values.full ?? false) || regenerated,
+    ...(memoryLimit ? { memoryLimit } : {}),
     log: stderrLogger(json),
     onStage: progressPrinter(json),
   });

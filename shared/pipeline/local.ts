@@ -13,6 +13,12 @@ import { utcDate } from '../time.ts';
 import { TOOL_VERSION } from '../version.ts';
 import { newRunId, refreshSegments, type RefreshResult, type StageEvent } from './refresh.ts';
 
+/**
+ * DuckDB's buffer. It spills beyond it, but not every operator can: a million customers run in it, three million
+ * need about 2.5GB (the process peaks some 0.6–1.5 GiB above the buffer; see BENCHMARKS.md).
+ */
+export const DEFAULT_MEMORY_LIMIT = '1536MB';
+
 /** A local run holds `<out>/_lease.json` for this long and renews it every third of that while it runs. */
 export const LOCAL_LEASE_TTL_MS = 10 * 60_000;
 
@@ -70,7 +76,7 @@ async function refreshWithEngine(
   const engine = await DuckDbQueryEngine.open({
     lakeDir: options.lakeDir,
     threads: options.threads ?? Math.min(os.availableParallelism(), 4),
-    memoryLimit: options.memoryLimit ?? '1536MB',
+    memoryLimit: options.memoryLimit ?? DEFAULT_MEMORY_LIMIT,
     tempDir: path.join(os.tmpdir(), 'segments-duckdb'),
     log,
   });

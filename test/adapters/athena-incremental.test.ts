@@ -7,7 +7,7 @@ import { silentLogger } from '../../shared/logging.ts';
 import { refreshSegments, type RefreshResult } from '../../shared/pipeline/refresh.ts';
 import { defaultSegmentsConfig } from '../../shared/segments/default-config.ts';
 import { BUILT_RELATIONS, INPUT_RELATIONS, PLAIN_RELATIONS, PREVIOUS_RELATIONS } from '../../shared/sql/relations.ts';
-import { STATE_COLUMNS, STATE_GRAINS, previousStateRelation, stateOutputSql, stateSql } from '../../shared/sql/state.ts';
+import { STATE_COLUMNS, STATE_GRAINS, previousStateRelation, stateOutputSql, stateSql, type StateGrain } from '../../shared/sql/state.ts';
 import { STAGE_SQL } from '../../shared/sql/staging.ts';
 import type { FakeAthena } from './athena-fake-client.ts';
 import { MemoryStore } from './athena-fakes.ts';
@@ -58,7 +58,7 @@ const strip = <T extends { provenance: object }>(doc: T) => ({ ...doc, provenanc
 const json = (bytes: Uint8Array | undefined) => JSON.parse(Buffer.from(bytes!).toString('utf8')) as unknown;
 
 /** The grains merged with the previous state: every one but the profiles, since customers/ is not partitioned. */
-const MERGED = STATE_GRAINS.filter((grain) => grain !== 'profiles');
+const MERGED: StateGrain[] = STATE_GRAINS.filter((grain) => grain !== 'profiles');
 
 describe('the incremental refresh on the Athena adapter', () => {
   it('is incremental on both engines, for the same reason', () => {

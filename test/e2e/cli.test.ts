@@ -14,6 +14,9 @@ describe('segments CLI', () => {
     expect(cli(['--help']).stdout).toContain('segments refresh');
     expect(cli(['frobnicate']).status).toBe(2);
     expect(cli(['refresh', '--no-such-flag']).status).toBe(2);
+    const badLimit = cli(['refresh', '--lake', '.', '--memory-limit', 'lots']);
+    expect(badLimit.status).toBe(2);
+    expect(badLimit.stderr).toContain('--memory-limit lots: expected a size such as 1536MB or 2.5GB');
   });
 
   it('names the bad path of a config file and exits 3 before running anything', async () => {
@@ -30,7 +33,8 @@ describe('segments CLI', () => {
   it('exits 3 with the folder named when the required orders table is missing', async () => {
     const dir = await tempDir('cli-lake');
     await mkdir(path.join(dir, 'lake', 'customers'), { recursive: true });
-    const result = cli(['refresh', '--lake', path.join(dir, 'lake'), '--out', path.join(dir, 'out'), '--as-of', '2026-01-01']);
+    // A valid buffer size gets as far as reading the lake.
+    const result = cli(['refresh', '--lake', path.join(dir, 'lake'), '--out', path.join(dir, 'out'), '--as-of', '2026-01-01', '--memory-limit', '512MB']);
     expect(result.status).toBe(3);
     expect(result.stderr).toMatch(/no orders\/ data/);
   });
