@@ -50,6 +50,11 @@ export function duckDbSessionSettings(options: Pick<DuckDbOptions, 'threads' | '
     'SET autoinstall_known_extensions = false',
     'SET autoload_known_extensions = false',
     ...(options.memoryLimit ? [`SET memory_limit = ${sqlString(options.memoryLimit)}`] : []),
+    // The buffer limit does not bound the process: freed memory stays with the allocator (jemalloc) until it is
+    // purged, lazily, and only past 128 MB per thread. Purging in the background, past 16 MB, cut the peak RSS of a
+    // million-customer refresh from 2,109 to 1,979 MiB at the same wall time.
+    'SET allocator_background_threads = true',
+    "SET allocator_flush_threshold = '16MB'",
     ...(options.tempDir ? [`SET temp_directory = ${sqlString(options.tempDir)}`] : []),
   ];
 }

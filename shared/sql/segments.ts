@@ -74,15 +74,22 @@ ORDER BY customer_id ASC`;
 }
 
 /**
- * One row per (kind, segment, customer): RFM and lifecycle give one each, rule segments any number, discovered
- * segments one when discovery ran.
+ * Every segment a row of `source` belongs to, as (kind, segment_id) with the `carried` columns: RFM and lifecycle
+ * give one each, rule segments any number, discovered segments one when discovery ran. `source` needs the columns
+ * rfm_segment, lifecycle_stage, segments and discovered_segment.
  */
+export function membershipsSql(source: string, carried: readonly string[]): string {
+  const c = carried.map((column) => `, s.${column}`).join('');
+  return `SELECT 'all' AS kind, 'all_customers' AS segment_id${c} FROM ${source} AS s
+UNION ALL SELECT 'rfm', s.rfm_segment${c} FROM ${source} AS s
+UNION ALL SELECT 'lifecycle', s.lifecycle_stage${c} FROM ${source} AS s
+UNION ALL SELECT 'rule', t.segment_id${c} FROM ${source} AS s CROSS JOIN UNNEST(s.segments) AS t (segment_id)
+UNION ALL SELECT 'discovered', s.discovered_segment${c} FROM ${source} AS s WHERE s.discovered_segment IS NOT NULL`;
+}
+
+/** One row per (kind, segment, customer). */
 export function segmentMembersSql(rel: Relations): string {
-  return `SELECT 'all' AS kind, 'all_customers' AS segment_id, customer_id FROM ${rel.customer_segments}
-UNION ALL SELECT 'rfm', rfm_segment, customer_id FROM ${rel.customer_segments}
-UNION ALL SELECT 'lifecycle', lifecycle_stage, customer_id FROM ${rel.customer_segments}
-UNION ALL SELECT 'rule', t.segment_id, s.customer_id FROM ${rel.customer_segments} AS s CROSS JOIN UNNEST(s.segments) AS t (segment_id)
-UNION ALL SELECT 'discovered', discovered_segment, customer_id FROM ${rel.customer_segments} WHERE discovered_segment IS NOT NULL`;
+  return membershipsSql(rel.customer_segments, ['customer_id']);
 }
 
 export function coverageSql(rel: Relations): string {

@@ -1,5 +1,6 @@
 import type { TableName } from '../contracts/lake.ts';
 import type { Relations } from './relations.ts';
+import { membershipsSql } from './segments.ts';
 import { rowValuesSql } from './staging.ts';
 
 /**
@@ -57,19 +58,45 @@ GROUP BY m.kind, m.segment_id`;
 }
 
 /**
- * Exact (lower) median of recency among a segment's buyers. Written with row_number and without division,
- * because the engines disagree on integer division and neither has an exact, deterministic median aggregate
- * that the other shares.
+ * Customers who belong to exactly the same segments share a membership signature. Counting per signature first
+ * and fanning the counts out to the signature's segments afterwards gives the same per-segment counts as counting
+ * over the membership join, with the heavy grouping over one row per customer instead of one per membership
+ * (about six per customer). Only counts and sums of counts are fanned out, so the result is exact.
+ */
+const SIGNATURE = ['rfm_segment', 'lifecycle_stage', 'discovered_segment', 'segments'] as const;
+
+/** `counted` (signature columns, further columns and a `customers` count) summed per segment and further columns. */
+function fannedOutSql(counted: string, columns: readonly string[]): string {
+  const keys = columns.join(', ');
+  return `WITH counted AS (
+${counted}
+)
+SELECT kind, segment_id, ${keys}, CAST(sum(customers) AS bigint) AS customers
+FROM (
+${membershipsSql('counted', [...columns, 'customers'])}
+) AS fanned
+GROUP BY kind, segment_id, ${keys}`;
+}
+
+/**
+ * Exact (lower) median of recency among a segment's buyers: the smallest recency at which the running count of
+ * the segment's customers, in recency order, reaches half of them. Written without division, because the engines
+ * disagree on integer division and neither has an exact, deterministic median aggregate that the other shares.
  */
 export function medianRecencySql(rel: Relations): string {
+  const counted = `SELECT ${SIGNATURE.join(', ')}, recency_days, count(*) AS customers
+FROM ${rel.customer_segments}
+WHERE recency_days IS NOT NULL
+GROUP BY ${SIGNATURE.join(', ')}, recency_days`;
   return `SELECT kind, segment_id, min(recency_days) AS median_recency_days FROM (
-  SELECT m.kind, m.segment_id, s.recency_days,
-    row_number() OVER (PARTITION BY m.kind, m.segment_id ORDER BY s.recency_days ASC, s.customer_id ASC) AS rn,
-    count(*) OVER (PARTITION BY m.kind, m.segment_id) AS n
-  FROM ${membersJoin(rel)}
-  WHERE s.recency_days IS NOT NULL
+  SELECT kind, segment_id, recency_days,
+    sum(customers) OVER (PARTITION BY kind, segment_id ORDER BY recency_days ASC ROWS BETWEEN UNBOUNDED PRECEDING AND CURRENT ROW) AS running,
+    sum(customers) OVER (PARTITION BY kind, segment_id) AS n
+  FROM (
+${fannedOutSql(counted, ['recency_days'])}
+  ) AS per_value
 ) AS ranked
-WHERE 2 * rn - 1 = n OR 2 * rn = n
+WHERE 2 * running >= n
 GROUP BY kind, segment_id`;
 }
 
@@ -99,26 +126,32 @@ export type DistributionDimension = (typeof DISTRIBUTION_DIMENSIONS)[number] | (
  * NULL values are kept (as NULL) so coverage can be reported next to the distribution.
  */
 export function distributionsSql(rel: Relations): string {
-  const sets = DISTRIBUTION_DIMENSIONS.map((d) => `(m.kind, m.segment_id, s.${d})`).join(',\n  ');
-  const dimensionName = DISTRIBUTION_DIMENSIONS.map(
-    (d) => `WHEN grouping(s.${d}) = 0 THEN '${d}'`,
-  ).join(' ');
-  const value = DISTRIBUTION_DIMENSIONS.map((d) => `WHEN grouping(s.${d}) = 0 THEN s.${d}`).join(' ');
+  const signature = SIGNATURE.join(', ');
+  // A dimension that is part of the signature (the RFM segment, the lifecycle stage) is known per signature: its
+  // counts are the signature's own, which one grouping set gives for all of them.
+  const inSignature = DISTRIBUTION_DIMENSIONS.filter((d) => (SIGNATURE as readonly string[]).includes(d));
+  const grouped = DISTRIBUTION_DIMENSIONS.filter((d) => !inSignature.includes(d));
+  const sets = [...grouped.map((d) => `(${signature}, ${d})`), `(${signature})`].join(',\n    ');
+  const scalars = `SELECT ${SIGNATURE.map((c) => `g.${c}`).join(', ')}, d.dimension,
+  CASE d.dimension ${inSignature.map((c) => `WHEN '${c}' THEN g.${c}`).join(' ')} ELSE g.value END AS value,
+  g.customers
+FROM (
+  SELECT ${signature},
+    CASE ${grouped.map((d) => `WHEN grouping(${d}) = 0 THEN '${d}'`).join(' ')} END AS dimension,
+    CASE ${grouped.map((d) => `WHEN grouping(${d}) = 0 THEN ${d}`).join(' ')} END AS value,
+    count(*) AS customers
+  FROM ${rel.customer_segments}
+  GROUP BY GROUPING SETS (
+    ${sets}
+  )
+) AS g
+CROSS JOIN UNNEST(CASE WHEN g.dimension IS NULL THEN ARRAY[${inSignature.map((c) => `'${c}'`).join(', ')}] ELSE ARRAY[g.dimension] END) AS d (dimension)`;
   const lists = LIST_DIMENSIONS.map(
-    (d) => `SELECT m.kind, m.segment_id, '${d}' AS dimension, t.value AS value, count(*) AS customers
-FROM ${membersJoin(rel)} CROSS JOIN UNNEST(s.${d}) AS t (value)
-GROUP BY m.kind, m.segment_id, t.value`,
+    (d) => `SELECT ${SIGNATURE.map((c) => `s.${c}`).join(', ')}, '${d}' AS dimension, t.value AS value, count(*) AS customers
+FROM ${rel.customer_segments} AS s CROSS JOIN UNNEST(s.${d}) AS t (value)
+GROUP BY ${SIGNATURE.map((c) => `s.${c}`).join(', ')}, t.value`,
   );
-  return `SELECT m.kind, m.segment_id,
-  CASE ${dimensionName} END AS dimension,
-  CASE ${value} END AS value,
-  count(*) AS customers
-FROM ${membersJoin(rel)}
-GROUP BY GROUPING SETS (
-  ${sets}
-)
-UNION ALL
-${lists.join('\nUNION ALL\n')}`;
+  return fannedOutSql([scalars, ...lists].join('\nUNION ALL\n'), ['dimension', 'value']);
 }
 
 /**
