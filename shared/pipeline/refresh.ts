@@ -319,6 +319,8 @@ export async function refreshSegments(deps: RefreshDeps, input: RefreshInput): P
     );
     // The state the next night's run continues from; read only once latest.json points at this run.
     await stage('write state', async () => {
+      // Sorting the state is the run's last big memory user: nothing else is read from the engine any more.
+      await engine.release?.(['segment_members', 'customer_segments', 'customer_features', 'customer_preferences']);
       for (const grain of STATE_GRAINS) {
         await engine.unload(`unload state ${grain}`, stateOutputSql(rel, grain), { store, prefix: `${prefix}${stateFolder(grain)}` });
       }
