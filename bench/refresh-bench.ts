@@ -21,6 +21,7 @@ import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { TABLE_NAMES, type TableName } from '../shared/contracts/lake.ts';
 import { STATE_ROOT } from '../shared/contracts/state.ts';
+import { STATE_GRAINS, STATE_SOURCE, type StateGrain } from '../shared/sql/state.ts';
 import { inWindow, type PartitionWindow } from '../shared/engines/partitions.ts';
 import { generateLake } from '../shared/generate/generate-lake.ts';
 import { refreshLocal } from '../shared/pipeline/local.ts';
@@ -87,7 +88,7 @@ interface StageFigure {
   rows: number | null;
   rowsPerSecond: number | null;
   peakRssMiB: number;
-  /** Lake bytes (needed column chunks) the stage's statement reads; only staging statements read the lake. */
+  /** Lake bytes (needed column chunks) the stage's statements read; an incremental run's state stages read the previous state. */
   inputBytes: number | null;
 }
 
@@ -162,13 +163,22 @@ async function main() {
     const base = await refreshLocal({ lakeDir: lake, outDir: incOut, asOf: yesterday, full: true, memoryLimit });
     const incBytes = await lakeBytes({ through: runAsOf, after: yesterday });
     const stateDir = path.join(incOut, base.prefix, STATE_ROOT);
-    let stateBytes = 0;
-    for (const file of await readdir(stateDir, { recursive: true })) {
-      if (file.endsWith('.parquet')) stateBytes += (await stat(path.join(stateDir, file))).size;
+    const grainBytes = {} as Record<StateGrain, number>;
+    for (const grain of STATE_GRAINS) {
+      const folder = path.join(stateDir, grain);
+      grainBytes[grain] = 0;
+      for (const file of await readdir(folder)) if (file.endsWith('.parquet')) grainBytes[grain] += (await stat(path.join(folder, file))).size;
     }
     process.stderr.write(`incremental refresh as of ${runAsOf} …\n`);
-    const incremental = await timedRefresh(incOut, runAsOf, { ...stageBytes(incBytes), 'state (merge)': stateBytes }, {});
+    const incremental = await timedRefresh(incOut, runAsOf, stageBytes(incBytes), {});
     if (incremental.result.mode.mode !== 'incremental') throw new Error(`expected an incremental run, got ${JSON.stringify(incremental.result.mode)}`);
+    // Only the grains the run merged were read (an unpartitioned customers table replaces the previous profiles).
+    const merged = incremental.result.quality.refresh?.previous_state_grains ?? [];
+    const stateBytes = merged.reduce((total, grain) => total + grainBytes[grain], 0);
+    for (const figure of incremental.stages) {
+      const table = /^state (\w+) \(merge\)$/.exec(figure.stage)?.[1];
+      if (table) figure.inputBytes = merged.filter((g) => STATE_SOURCE[g] === table).reduce((total, g) => total + grainBytes[g], 0);
+    }
     const identical = await sameSegments(path.join(fullOut, full.result.prefix, 'customer_segments'), path.join(incOut, incremental.result.prefix, 'customer_segments'));
     const incrementalRead = sum(incBytes) + stateBytes;
     incrementalReport = {

@@ -18,7 +18,7 @@ import {
 import type { InputTable, MalformedLines, QueryEngine, Row } from '../engines/query-engine.ts';
 import type { PartitionWindow } from '../engines/partitions.ts';
 import { stateFolder, STATE_MANIFEST, STATE_VERSION, StateManifest, stateConfigHash } from '../contracts/state.ts';
-import { STATE_GRAINS, stateOutputSql, stateRelation, stateSql, type StateGrain } from '../sql/state.ts';
+import { STATE_GRAINS, STATE_SOURCE, stateOutputSql, stateRelation, stateSql, type StateGrain } from '../sql/state.ts';
 import { chooseRefreshMode, type RefreshMode } from './refresh-mode.ts';
 import { runDiscovery, discoverySummary } from '../discovery/discover.ts';
 import { ConfigError, PublishError, QualityGateError, describeError } from '../errors.ts';
@@ -174,14 +174,24 @@ export async function refreshSegments(deps: RefreshDeps, input: RefreshInput): P
 
     // Engines name the raw relations only once they have looked at the inputs (Athena: which tables exist).
     const rel = engine.relations;
-    const tables: Partial<Record<TableName, TableQuality>> = {};
-    for (const table of TABLE_NAMES) {
-      tables[table] = await stage(`stage ${table}`, async () => {
+    const staged: Partial<Record<TableName, TableQuality>> = {};
+    // Each table's state is built right after its staging, and its staged rows released: the staged order lines
+    // (three grains) are not held while the next table is aggregated. Events go first: their wide per-customer
+    // aggregate is the stage that slows down most when the buffer is shared.
+    for (const table of ['events', 'customers', 'orders'] as const satisfies readonly TableName[]) {
+      staged[table] = await stage(`stage ${table}`, async () => {
         await engine.materialize(`stage ${table}`, `stg_${table}`, STAGE_SQL[table](rel, { asOf: input.asOf, config: input.config }));
         const malformed = await engine.malformedLines(table);
         return tableQuality(engine, store, inputs[table], malformed, table, prefix);
       }, (q) => ({ read: q.rows_read, accepted: q.rows_accepted, rejected: q.rows_rejected }));
+      await stage(`state ${table}${incremental ? ' (merge)' : ''}`, async () => {
+        for (const grain of STATE_GRAINS.filter((g) => STATE_SOURCE[g] === table)) {
+          await engine.materialize(`state ${grain}`, stateRelation(grain), stateSql(rel, grain, input.asOf, mergedGrains.includes(grain)));
+        }
+        await engine.release?.([`stg_${table}`]);
+      });
     }
+    const tables = Object.fromEntries(TABLE_NAMES.map((t) => [t, staged[t]])) as Partial<Record<TableName, TableQuality>>;
 
     const timestamps = [tables.orders, tables.events].filter((t): t is TableQuality => !!t && t.present);
     const minTs = timestamps.map((t) => t.min_ts).filter((v): v is string => !!v).sort()[0] ?? null;
@@ -248,11 +258,6 @@ export async function refreshSegments(deps: RefreshDeps, input: RefreshInput): P
       throw new QualityGateError(`run ${runId} not published:\n  ${failures.join('\n  ')}`, { run_id: runId, failures });
     }
 
-    await stage(incremental ? 'state (merge)' : 'state', async () => {
-      for (const grain of STATE_GRAINS) await engine.materialize(`state ${grain}`, stateRelation(grain), stateSql(rel, grain, input.asOf, mergedGrains.includes(grain)));
-      // Every later step reads the state: at millions of customers the staged tables are the largest thing held.
-      await engine.release?.(['stg_orders', 'stg_customers', 'stg_events']);
-    });
     await stage('features', async () => {
       await engine.materialize('preferences', 'customer_preferences', customerPreferencesSql(rel));
       await engine.materialize('features', 'customer_features', customerFeaturesSql(rel, input.asOf));

@@ -1,4 +1,4 @@
-import { BROWSER_FAMILIES, DEVICE_TYPES, OS_FAMILIES } from '../contracts/lake.ts';
+import { BROWSER_FAMILIES, DEVICE_TYPES, OS_FAMILIES, type TableName } from '../contracts/lake.ts';
 import { addDays } from '../time.ts';
 import { sqlDate } from './literals.ts';
 import type { Relations } from './relations.ts';
@@ -27,6 +27,15 @@ export const PURCHASE_DAYS_KEPT = 365;
 
 export const STATE_GRAINS = ['orders', 'categories', 'places', 'events', 'profiles'] as const;
 export type StateGrain = (typeof STATE_GRAINS)[number];
+
+/** The input table each grain's state comes from. */
+export const STATE_SOURCE: Readonly<Record<StateGrain, TableName>> = {
+  orders: 'orders',
+  categories: 'orders',
+  places: 'orders',
+  events: 'events',
+  profiles: 'customers',
+};
 
 type Merge = 'key' | 'sum' | 'min' | 'max' | 'days' | 'value';
 

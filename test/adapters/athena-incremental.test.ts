@@ -70,8 +70,8 @@ describe('the incremental refresh on the Athena adapter', () => {
     expect(duckResult.mode.reason).toBe(`partitions after ${PREVIOUS_AS_OF}`);
     expect(athenaResult.quality.refresh).toEqual(duckResult.quality.refresh);
     expect(athenaResult.quality.refresh).toMatchObject({ mode: 'incremental', partitions_after: PREVIOUS_AS_OF, previous_state_run: PREVIOUS_RUN_ID });
-    expect(athenaResult.stages.map((s) => s.stage)).toContain('state (merge)');
-    expect(duckResult.stages.map((s) => s.stage)).toContain('state (merge)');
+    expect(athenaResult.stages.map((s) => s.stage)).toContain('state orders (merge)');
+    expect(duckResult.stages.map((s) => s.stage)).toContain('state orders (merge)');
   });
 
   it('sends Athena the SQL DuckDB ran, with only the relation names differing', () => {
