@@ -8,7 +8,7 @@ import { duckDbSessionSettings } from '../shared/engines/duckdb.ts';
 
 export interface BenchEngineOptions {
   readonly threads?: number;
-  /** DuckDB's buffer limit, e.g. '1536MB' (the refresh benchmark's default). */
+  /** DuckDB's buffer limit, e.g. '1400MB' (the refresh's default). */
   readonly memoryLimit?: string;
 }
 

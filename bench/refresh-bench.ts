@@ -9,7 +9,7 @@
  * - the alternatives (alternatives.ts): one query per segment over the raw tables, and a row-by-row script.
  * A benchmark, not a test: run it on a quiet machine and read the numbers.
  *
- *   npm run bench:refresh -- [--customers 1000000] [--seed 1] [--lake .data/bench-1m] [--memory-limit 1536MB] [--skip-alternatives]
+ *   npm run bench:refresh -- [--customers 1000000] [--seed 1] [--lake .data/bench-1m] [--memory-limit 1400MB] [--skip-alternatives]
  *
  * The lake is generated once (all tables Parquet, orders and events partitioned by day over 365 days) and reused
  * while its options match. Results go to bench/results/refresh-<N>.json; BENCHMARKS.md is rewritten from all.
@@ -24,7 +24,7 @@ import { STATE_ROOT } from '../shared/contracts/state.ts';
 import { STATE_GRAINS, STATE_SOURCE, type StateGrain } from '../shared/sql/state.ts';
 import { inWindow, type PartitionWindow } from '../shared/engines/partitions.ts';
 import { generateLake } from '../shared/generate/generate-lake.ts';
-import { refreshLocal } from '../shared/pipeline/local.ts';
+import { DEFAULT_MEMORY_LIMIT, refreshLocal } from '../shared/pipeline/local.ts';
 import { addDays } from '../shared/time.ts';
 import { runPerSegmentQueries, runRowByRow } from './alternatives.ts';
 import { openBenchDuckDb } from './bench-duckdb.ts';
@@ -38,7 +38,7 @@ const { values } = parseArgs({
     customers: { type: 'string', default: '1000000' },
     seed: { type: 'string', default: '1' },
     lake: { type: 'string' },
-    'memory-limit': { type: 'string', default: '1536MB' },
+    'memory-limit': { type: 'string', default: DEFAULT_MEMORY_LIMIT },
     'as-of': { type: 'string', default: '2026-06-30' },
     'skip-alternatives': { type: 'boolean', default: false },
     'skip-incremental': { type: 'boolean', default: false },
@@ -103,7 +103,7 @@ async function timedRefresh(outDir: string, runAsOf: string, inputBytes: Record<
     outDir,
     asOf: runAsOf,
     full,
-    memoryLimit: values['memory-limit'] ?? '1536MB',
+    memoryLimit: values['memory-limit'] ?? DEFAULT_MEMORY_LIMIT,
     onStage: (event) => {
       if (event.status === 'start') {
         sampler.takePeak();
@@ -139,7 +139,7 @@ const sum = (r: Record<string, number>) => Object.values(r).reduce((a, b) => a +
 async function main() {
   const { generatedSeconds, rows } = await ensureLake();
   const threads = Math.min(os.availableParallelism(), 4);
-  const memoryLimit = values['memory-limit'] ?? '1536MB';
+  const memoryLimit = values['memory-limit'] ?? DEFAULT_MEMORY_LIMIT;
   const fullOut = `${out}-full`;
   const incOut = `${out}-incremental`;
   for (const dir of [fullOut, incOut]) await rm(dir, { recursive: true, force: true });

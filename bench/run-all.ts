@@ -7,7 +7,7 @@
  *
  * The alternatives (one query per segment, a row-by-row script) run up to --alternatives-up-to customers: at 3 M
  * the row-by-row script alone takes longer than every refresh size together, and the ratio is known by then.
- * At 3 M customers DuckDB gets a 2.5 GB buffer (`segments refresh --memory-limit 2.5GB`): with the default 1.5 GB
+ * At 3 M customers DuckDB gets a 2.5 GB buffer (`segments refresh --memory-limit 2.5GB`): with the default 1.4 GB
  * the staging aggregate of 30 M order lines and the features query run out of memory (DuckDB cannot spill every
  * operator).
  */

@@ -122,7 +122,7 @@ async function refreshCommand(args: string[]): Promise<number> {
   const memoryLimit = values['memory-limit'];
   // Checked here so a typo is a usage error, not a DuckDB error halfway into the run.
   if (memoryLimit !== undefined && !/^\d+(\.\d+)?\s*(MB|GB|MiB|GiB)$/i.test(memoryLimit)) {
-    throw new UsageError(`--memory-limit ${memoryLimit}: expected a size such as 1536MB or 2.5GB`);
+    throw new UsageError(`--memory-limit ${memoryLimit}: expected a size such as 1400MB or 2.5GB`);
   }
   const started = performance.now();
   const result = await refreshLocal({

@@ -14,10 +14,11 @@ import { TOOL_VERSION } from '../version.ts';
 import { newRunId, refreshSegments, type RefreshResult, type StageEvent } from './refresh.ts';
 
 /**
- * DuckDB's buffer. It spills beyond it, but not every operator can: a million customers run in it, three million
- * need about 2.5GB (the process peaks some 0.6–1.5 GiB above the buffer; see BENCHMARKS.md).
+ * DuckDB's buffer. The process peaks some 0.4–0.6 GiB above it (the allocator, Node), so a million customers
+ * stay under 2 GiB; a larger buffer made that run no faster. DuckDB spills beyond it, but not every operator can:
+ * three million customers need about 2.5GB. See BENCHMARKS.md.
  */
-export const DEFAULT_MEMORY_LIMIT = '1536MB';
+export const DEFAULT_MEMORY_LIMIT = '1400MB';
 
 /** A local run holds `<out>/_lease.json` for this long and renews it every third of that while it runs. */
 export const LOCAL_LEASE_TTL_MS = 10 * 60_000;

@@ -16,7 +16,7 @@ describe('segments CLI', () => {
     expect(cli(['refresh', '--no-such-flag']).status).toBe(2);
     const badLimit = cli(['refresh', '--lake', '.', '--memory-limit', 'lots']);
     expect(badLimit.status).toBe(2);
-    expect(badLimit.stderr).toContain('--memory-limit lots: expected a size such as 1536MB or 2.5GB');
+    expect(badLimit.stderr).toContain('--memory-limit lots: expected a size such as 1400MB or 2.5GB');
   });
 
   it('names the bad path of a config file and exits 3 before running anything', async () => {
