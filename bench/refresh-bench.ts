@@ -4,8 +4,8 @@
  *   staging statement reads;
  * - the limit: one query scanning the needed columns of each table once, grouped by customer (limit-query.ts);
  * - the incremental nightly run: yesterday's state (a full run as of the day before), then the run that reads
- *   only the one new day, with its bytes (new partitions + the state it reads) against the full run's, and a
- *   check that both published the same customer_segments;
+ *   only the one new day, each in a process of its own as the nightly job runs, with its bytes (new partitions +
+ *   the state it reads) against the full run's, and a check that both published the same customer_segments;
  * - the alternatives (alternatives.ts): one query per segment over the raw tables, and a row-by-row script.
  * A benchmark, not a test: run it on a quiet machine and read the numbers.
  *
@@ -14,6 +14,7 @@
  * The lake is generated once (all tables Parquet, orders and events partitioned by day over 365 days) and reused
  * while its options match. Results go to bench/results/refresh-<N>.json; BENCHMARKS.md is rewritten from all.
  */
+import { spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { mkdir, readdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import os from 'node:os';
@@ -25,6 +26,7 @@ import { STATE_GRAINS, STATE_SOURCE, type StateGrain } from '../shared/sql/state
 import { inWindow, type PartitionWindow } from '../shared/engines/partitions.ts';
 import { generateLake } from '../shared/generate/generate-lake.ts';
 import { DEFAULT_MEMORY_LIMIT, refreshLocal } from '../shared/pipeline/local.ts';
+import type { RefreshResult } from '../shared/pipeline/refresh.ts';
 import { addDays } from '../shared/time.ts';
 import { runPerSegmentQueries, runRowByRow } from './alternatives.ts';
 import { openBenchDuckDb } from './bench-duckdb.ts';
@@ -42,6 +44,8 @@ const { values } = parseArgs({
     'as-of': { type: 'string', default: '2026-06-30' },
     'skip-alternatives': { type: 'boolean', default: false },
     'skip-incremental': { type: 'boolean', default: false },
+    /** Internal: run one refresh ({outDir, asOf, full}) and print its figures as JSON (see childRefresh). */
+    'child-run': { type: 'string' },
   },
 });
 const customers = Number(values.customers);
@@ -136,7 +140,45 @@ async function lakeBytes(window?: PartitionWindow): Promise<Record<TableName, nu
 
 const sum = (r: Record<string, number>) => Object.values(r).reduce((a, b) => a + b, 0);
 
+interface ChildRun {
+  prefix: string;
+  mode: RefreshResult['mode'];
+  mergedGrains: StateGrain[];
+  totalSeconds: number;
+  peakRssMiB: number;
+  stages: StageFigure[];
+}
+
+/**
+ * One refresh in a process of its own, as the nightly job runs: a run measured after others in the same process
+ * inherits their allocator's retained memory (about 300 MiB more peak RSS at 1 M customers).
+ */
+function childRefresh(outDir: string, runAsOf: string, full: boolean): ChildRun {
+  const args = ['--import', 'tsx', 'bench/refresh-bench.ts', '--customers', String(customers), '--lake', lake, '--memory-limit', values['memory-limit'] ?? DEFAULT_MEMORY_LIMIT];
+  const child = spawnSync(process.execPath, [...args, '--child-run', JSON.stringify({ outDir, asOf: runAsOf, full })], {
+    stdio: ['ignore', 'pipe', 'inherit'],
+    encoding: 'utf8',
+    maxBuffer: 64 * 1024 * 1024,
+  });
+  if (child.status !== 0) throw new Error(`the refresh as of ${runAsOf} exited with ${child.status}`);
+  return JSON.parse(child.stdout) as ChildRun;
+}
+
 async function main() {
+  if (values['child-run']) {
+    const spec = JSON.parse(values['child-run']) as { outDir: string; asOf: string; full: boolean };
+    const run = await timedRefresh(spec.outDir, spec.asOf, {}, {}, spec.full);
+    const figures: ChildRun = {
+      prefix: run.result.prefix,
+      mode: run.result.mode,
+      mergedGrains: run.result.quality.refresh?.previous_state_grains ?? [],
+      totalSeconds: run.totalSeconds,
+      peakRssMiB: mib((await vmHwm()) ?? run.peakRssMiB * 1024 * 1024),
+      stages: run.stages,
+    };
+    process.stdout.write(JSON.stringify(figures));
+    return;
+  }
   const { generatedSeconds, rows } = await ensureLake();
   const threads = Math.min(os.availableParallelism(), 4);
   const memoryLimit = values['memory-limit'] ?? DEFAULT_MEMORY_LIMIT;
@@ -160,7 +202,7 @@ async function main() {
   let incrementalReport: Record<string, unknown> | null = null;
   if (!values['skip-incremental']) {
     process.stderr.write(`state for the incremental run: full refresh as of ${yesterday} …\n`);
-    const base = await refreshLocal({ lakeDir: lake, outDir: incOut, asOf: yesterday, full: true, memoryLimit });
+    const base = childRefresh(incOut, yesterday, true);
     const incBytes = await lakeBytes({ through: runAsOf, after: yesterday });
     const stateDir = path.join(incOut, base.prefix, STATE_ROOT);
     const grainBytes = {} as Record<StateGrain, number>;
@@ -170,16 +212,18 @@ async function main() {
       for (const file of await readdir(folder)) if (file.endsWith('.parquet')) grainBytes[grain] += (await stat(path.join(folder, file))).size;
     }
     process.stderr.write(`incremental refresh as of ${runAsOf} …\n`);
-    const incremental = await timedRefresh(incOut, runAsOf, stageBytes(incBytes), {});
-    if (incremental.result.mode.mode !== 'incremental') throw new Error(`expected an incremental run, got ${JSON.stringify(incremental.result.mode)}`);
+    const incremental = childRefresh(incOut, runAsOf, false);
+    if (incremental.mode.mode !== 'incremental') throw new Error(`expected an incremental run, got ${JSON.stringify(incremental.mode)}`);
     // Only the grains the run merged were read (an unpartitioned customers table replaces the previous profiles).
-    const merged = incremental.result.quality.refresh?.previous_state_grains ?? [];
+    const merged = incremental.mergedGrains;
     const stateBytes = merged.reduce((total, grain) => total + grainBytes[grain], 0);
     for (const figure of incremental.stages) {
+      const staged = /^stage (\w+)$/.exec(figure.stage)?.[1] as TableName | undefined;
+      if (staged) figure.inputBytes = incBytes[staged] ?? null;
       const table = /^state (\w+) \(merge\)$/.exec(figure.stage)?.[1];
       if (table) figure.inputBytes = merged.filter((g) => STATE_SOURCE[g] === table).reduce((total, g) => total + grainBytes[g], 0);
     }
-    const identical = await sameSegments(path.join(fullOut, full.result.prefix, 'customer_segments'), path.join(incOut, incremental.result.prefix, 'customer_segments'));
+    const identical = await sameSegments(path.join(fullOut, full.result.prefix, 'customer_segments'), path.join(incOut, incremental.prefix, 'customer_segments'));
     const incrementalRead = sum(incBytes) + stateBytes;
     incrementalReport = {
       totalSeconds: round(incremental.totalSeconds),

@@ -75,7 +75,7 @@ export async function writeBenchmarksMd(): Promise<void> {
     lines.push(...stageTable(r.refresh.stages), '');
     if (r.incremental) {
       lines.push(
-        `**Incremental nightly run (one new day on yesterday's state): ${r.incremental.totalSeconds} s, peak RSS ${r.incremental.peakRssMiB} MiB; reads ${mb(r.incremental.lakeBytesRead)} of lake partitions + ${mb(r.incremental.stateBytesRead)} of state = ${pct(r.incremental.bytesRatioToFull)} of the full run's ${mb(r.refresh.lakeBytesRead)}.**`,
+        `**Incremental nightly run (one new day on yesterday's state, in a process of its own): ${r.incremental.totalSeconds} s, peak RSS ${r.incremental.peakRssMiB} MiB; reads ${mb(r.incremental.lakeBytesRead)} of lake partitions + ${mb(r.incremental.stateBytesRead)} of state = ${pct(r.incremental.bytesRatioToFull)} of the full run's ${mb(r.refresh.lakeBytesRead)}.**`,
         '',
       );
       lines.push(...stageTable(r.incremental.stages), '');
