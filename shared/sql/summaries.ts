@@ -65,7 +65,12 @@ GROUP BY m.kind, m.segment_id`;
  */
 const SIGNATURE = ['rfm_segment', 'lifecycle_stage', 'discovered_segment', 'segments'] as const;
 
-/** `counted` (signature columns, further columns and a `customers` count) summed per segment and further columns. */
+/**
+ * `counted` (signature columns, further columns and a `customers` count) summed per segment and further columns.
+ * DuckDB computes the CTE once; Trino inlines it into each of the five segment kinds, so on Athena its scans of
+ * customer_segments (one row per customer, only the columns used) repeat five times. Those bytes are small next to
+ * the lake's, and Athena bills bytes, not the grouping work saved.
+ */
 function fannedOutSql(counted: string, columns: readonly string[]): string {
   const keys = columns.join(', ');
   return `WITH counted AS (
