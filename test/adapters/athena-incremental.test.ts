@@ -1,23 +1,33 @@
-import { Dialect, validate } from '@polyglot-sql/sdk';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { STATE_MANIFEST, StateManifest, stateFolder, stateTableName } from '../../shared/contracts/state.ts';
 import type { AthenaQueryEngine } from '../../shared/engines/athena.ts';
 import { athenaRawRelationSql } from '../../shared/engines/athena-lake.ts';
-import { silentLogger } from '../../shared/logging.ts';
-import { refreshSegments, type RefreshResult } from '../../shared/pipeline/refresh.ts';
+import type { RefreshResult } from '../../shared/pipeline/refresh.ts';
 import { defaultSegmentsConfig } from '../../shared/segments/default-config.ts';
-import { BUILT_RELATIONS, INPUT_RELATIONS, PLAIN_RELATIONS, PREVIOUS_RELATIONS } from '../../shared/sql/relations.ts';
+import { PLAIN_RELATIONS } from '../../shared/sql/relations.ts';
 import { STATE_COLUMNS, STATE_GRAINS, previousStateRelation, stateOutputSql, stateSql, type StateGrain } from '../../shared/sql/state.ts';
 import { STAGE_SQL } from '../../shared/sql/staging.ts';
 import type { FakeAthena } from './athena-fake-client.ts';
 import { MemoryStore } from './athena-fakes.ts';
-import { AS_OF, DATABASE, FORMATS, LAKE_ROOT, RUN_ID, clock, duckReplay, recording, replayingAthena, type Call, type DuckReplay } from './athena-replay.ts';
+import {
+  AS_OF,
+  DATABASE,
+  FORMATS,
+  LAKE_ROOT,
+  RUN_ID,
+  duckReplay,
+  expectAthenaGotDuckDbSql,
+  expectTrinoStatements,
+  refreshOnReplayedAthena,
+  type Call,
+  type DuckReplay,
+} from './athena-replay.ts';
 
 /**
  * The incremental refresh through the Athena adapter, replayed from DuckDB as athena-pipeline.test.ts does for a
  * full one. The previous run is 4 days before AS_OF (within incremental.maxStateAgeDays), so both engines read only
  * the day partitions after it and merge them into its feature state: on Athena the state is the Glue table
- * customer_state on the previous run's partition, and the lake tables are read through a dt window.
+ * customer_state_<grain> on the previous run's partition, and the lake tables are read through a dt window.
  */
 const PREVIOUS_AS_OF = '2026-03-27';
 const PREVIOUS_RUN_ID = '2026-03-27_20260328T013000Z_0a1b2c';
@@ -25,7 +35,7 @@ const PREVIOUS_RUN_ID = '2026-03-27_20260328T013000Z_0a1b2c';
 let replay: DuckReplay;
 let duckCalls: Call[];
 let duckResult: RefreshResult;
-const athenaCalls: Call[] = [];
+let athenaCalls: Call[];
 let athenaResult: RefreshResult;
 let fake: FakeAthena;
 let athena: AthenaQueryEngine;
@@ -35,7 +45,6 @@ let statements: string[];
 beforeAll(async () => {
   replay = await duckReplay({ customers: 1_500, name: 'athena-incremental', previousAsOf: PREVIOUS_AS_OF, previousRunId: PREVIOUS_RUN_ID });
   ({ duckCalls, duckResult } = replay);
-  const config = defaultSegmentsConfig();
   results = new MemoryStore('s3://results/');
   // What the previous run published, as Athena's results bucket holds it: the pointer, its customer_segments
   // part files, and its feature state (the manifest DuckDB wrote, and a state part under each grain's folder).
@@ -43,13 +52,7 @@ beforeAll(async () => {
   results.add(`runs/${PREVIOUS_RUN_ID}/customer_segments/part-0000.parquet`, 64);
   await results.put(`runs/${PREVIOUS_RUN_ID}/${STATE_MANIFEST}`, replay.previousStateManifest);
   for (const grain of STATE_GRAINS) results.add(`runs/${PREVIOUS_RUN_ID}/${stateFolder(grain)}part-0000.parquet`, 64);
-  ({ fake, athena } = replayingAthena(replay.lake, replay.replies, results));
-  recording(athena, athenaCalls);
-  athenaResult = await refreshSegments(
-    { engine: athena, store: results, clock, log: silentLogger, toolVersion: 'test' },
-    { asOf: AS_OF, config, runId: RUN_ID },
-  );
-  statements = fake.started;
+  ({ fake, athena, calls: athenaCalls, result: athenaResult, statements } = await refreshOnReplayedAthena(replay.lake, replay.replies, results));
 }, 180_000);
 
 afterAll(() => fake?.restore());
@@ -75,15 +78,7 @@ describe('the incremental refresh on the Athena adapter', () => {
   });
 
   it('sends Athena the SQL DuckDB ran, with only the relation names differing', () => {
-    const athenaNames = athena.relations;
-    const plain = [...INPUT_RELATIONS, ...PREVIOUS_RELATIONS, ...BUILT_RELATIONS];
-    const toAthena = (sql: string) => sql.replace(new RegExp(`\\b(${plain.join('|')})\\b`, 'g'), (name) => athenaNames[name as (typeof plain)[number]]);
-    // DuckDB's own bookkeeping queries (reading the lake, malformed-line diagnostics) are not the pipeline's.
-    const pipelineCalls = duckCalls.filter((c) => !c.step.startsWith('load ') && !c.step.startsWith('malformed '));
-    expect(athenaCalls.map((c) => `${c.kind} ${c.step}`)).toEqual(pipelineCalls.map((c) => `${c.kind} ${c.step}`));
-    athenaCalls.forEach((call, i) => expect(call.sql, call.step).toBe(toAthena(pipelineCalls[i]!.sql)));
-    // …and each reached Athena inside its CTAS or UNLOAD wrapper, or as is.
-    for (const call of athenaCalls) expect(statements.some((s) => s.includes(call.sql)), call.step).toBe(true);
+    const pipelineCalls = expectAthenaGotDuckDbSql(duckCalls, athenaCalls, athena.relations, statements);
     // The merge is among them, on both engines; the profiles come from the customers snapshot alone.
     for (const grain of STATE_GRAINS) {
       expect(pipelineCalls.find((c) => c.step === `state ${grain}`)?.sql).toBe(stateSql(PLAIN_RELATIONS, grain, AS_OF, MERGED.includes(grain)));
@@ -91,14 +86,7 @@ describe('the incremental refresh on the Athena adapter', () => {
   });
 
   it('sends only statements that parse as Trino', () => {
-    expect(statements.length).toBeGreaterThan(15);
-    const kinds = new Set(statements.map((s) => /^\s*(\w+)/.exec(s)?.[1]?.toUpperCase()));
-    expect(kinds.has('CREATE') && kinds.has('UNLOAD') && kinds.has('SELECT')).toBe(true);
-    for (const sql of statements) {
-      const result = validate(sql, Dialect.Trino);
-      expect(result.errors, sql.slice(0, 300)).toEqual([]);
-      expect(result.valid).toBe(true);
-    }
+    expectTrinoStatements(statements);
   });
 
   it('merges into the previous state read through the Glue state tables, filtered on its run partition', () => {

@@ -2,15 +2,23 @@ import { Dialect, validate } from '@polyglot-sql/sdk';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { AthenaQueryEngine } from '../../shared/engines/athena.ts';
 import type { Row } from '../../shared/engines/query-engine.ts';
-import { silentLogger } from '../../shared/logging.ts';
-import { refreshSegments, type RefreshResult } from '../../shared/pipeline/refresh.ts';
-import { defaultSegmentsConfig } from '../../shared/segments/default-config.ts';
-import { BUILT_RELATIONS, INPUT_RELATIONS, PREVIOUS_RELATIONS } from '../../shared/sql/relations.ts';
+import type { RefreshResult } from '../../shared/pipeline/refresh.ts';
 import { migrationSql } from '../../shared/sql/migration.ts';
 import { LocalObjectStore } from '../../shared/stores/local.ts';
 import { FakeAthena } from './athena-fake-client.ts';
 import { MemoryStore } from './athena-fakes.ts';
-import { AS_OF, DATABASE, FORMATS, PARTITIONED, PREVIOUS_AS_OF, PREVIOUS_RUN_ID, RUN_ID, clock, duckReplay, recording, replayingAthena, type Call } from './athena-replay.ts';
+import {
+  DATABASE,
+  FORMATS,
+  PARTITIONED,
+  PREVIOUS_AS_OF,
+  PREVIOUS_RUN_ID,
+  duckReplay,
+  expectAthenaGotDuckDbSql,
+  expectTrinoStatements,
+  refreshOnReplayedAthena,
+  type Call,
+} from './athena-replay.ts';
 
 /**
  * The whole refresh through the Athena adapter. Athena itself cannot run here, so the client is mocked and each
@@ -23,7 +31,7 @@ import { AS_OF, DATABASE, FORMATS, PARTITIONED, PREVIOUS_AS_OF, PREVIOUS_RUN_ID,
 let lake: string;
 let duckCalls: Call[];
 let duckResult: RefreshResult;
-const athenaCalls: Call[] = [];
+let athenaCalls: Call[];
 let athenaResult: RefreshResult;
 let fake: FakeAthena;
 let athena: AthenaQueryEngine;
@@ -33,46 +41,24 @@ beforeAll(async () => {
   let replies: Map<string, Row[][]>;
   let previousPointer: Uint8Array;
   ({ lake, duckCalls, duckResult, replies, previousPointer } = await duckReplay({ customers: 2_500 }));
-  const config = defaultSegmentsConfig();
 
   const results = new MemoryStore('s3://results/');
   // The previous run as Athena's results bucket holds it: the pointer and the customer_segments part files.
   await results.put('latest.json', previousPointer);
   results.add(`runs/${PREVIOUS_RUN_ID}/customer_segments/part-0000.parquet`, 64);
-  ({ fake, athena } = replayingAthena(lake, replies, results));
-  recording(athena, athenaCalls);
-  athenaResult = await refreshSegments(
-    { engine: athena, store: results, clock, log: silentLogger, toolVersion: 'test' },
-    { asOf: AS_OF, config, runId: RUN_ID },
-  );
-  statements = fake.started;
+  ({ fake, athena, calls: athenaCalls, result: athenaResult, statements } = await refreshOnReplayedAthena(lake, replies, results));
 }, 180_000);
 
 afterAll(() => fake?.restore());
 
 describe('the refresh on the Athena adapter', () => {
   it('sends Athena the SQL DuckDB ran, with only the relation names differing', () => {
-    const athenaNames = athena.relations;
-    const plain = [...INPUT_RELATIONS, ...PREVIOUS_RELATIONS, ...BUILT_RELATIONS];
-    const toAthena = (sql: string) => sql.replace(new RegExp(`\\b(${plain.join('|')})\\b`, 'g'), (name) => athenaNames[name as (typeof plain)[number]]);
-    // DuckDB's own bookkeeping queries (reading the lake, malformed-line diagnostics) are not the pipeline's.
-    const pipelineCalls = duckCalls.filter((c) => !c.step.startsWith('load ') && !c.step.startsWith('malformed '));
-    expect(athenaCalls.map((c) => `${c.kind} ${c.step}`)).toEqual(pipelineCalls.map((c) => `${c.kind} ${c.step}`));
-    athenaCalls.forEach((call, i) => expect(call.sql, call.step).toBe(toAthena(pipelineCalls[i]!.sql)));
-    // …and each reached Athena inside its CTAS or UNLOAD wrapper, or as is.
-    for (const call of athenaCalls) expect(statements.some((s) => s.includes(call.sql)), call.step).toBe(true);
+    expectAthenaGotDuckDbSql(duckCalls, athenaCalls, athena.relations, statements);
   });
 
   it('sends only statements that parse as Trino', () => {
-    expect(statements.length).toBeGreaterThan(15);
-    const kinds = new Set(statements.map((s) => /^\s*(\w+)/.exec(s)?.[1]?.toUpperCase()));
+    const kinds = expectTrinoStatements(statements);
     expect([...kinds].sort()).toEqual(['CREATE', 'DROP', 'SELECT', 'UNLOAD', 'WITH'].filter((k) => kinds.has(k)));
-    expect(kinds.has('CREATE') && kinds.has('UNLOAD') && kinds.has('SELECT')).toBe(true);
-    for (const sql of statements) {
-      const result = validate(sql, Dialect.Trino);
-      expect(result.errors, sql.slice(0, 300)).toEqual([]);
-      expect(result.valid).toBe(true);
-    }
   });
 
   it('gives the same segments and personas as DuckDB, through the adapter’s result parsing', () => {

@@ -1,4 +1,6 @@
 import path from 'node:path';
+import { Dialect, validate } from '@polyglot-sql/sdk';
+import { expect } from 'vitest';
 import type { ColumnInfo, ResultSet } from '@aws-sdk/client-athena';
 import { STATE_MANIFEST } from '../../shared/contracts/state.ts';
 import { DuckDbQueryEngine } from '../../shared/engines/duckdb.ts';
@@ -7,6 +9,7 @@ import { generateLake } from '../../shared/generate/generate-lake.ts';
 import { silentLogger } from '../../shared/logging.ts';
 import { refreshSegments, type RefreshResult } from '../../shared/pipeline/refresh.ts';
 import { defaultSegmentsConfig } from '../../shared/segments/default-config.ts';
+import { BUILT_RELATIONS, INPUT_RELATIONS, PREVIOUS_RELATIONS, type Relations } from '../../shared/sql/relations.ts';
 import { LocalObjectStore } from '../../shared/stores/local.ts';
 import { AthenaQueryEngine } from '../../shared/engines/athena.ts';
 import { tempDir } from '../helpers/duckdb.ts';
@@ -32,6 +35,34 @@ export interface Call {
   readonly kind: 'query' | 'materialize' | 'unload';
   readonly step: string;
   readonly sql: string;
+}
+
+/**
+ * Asserts that Athena got exactly the pipeline SQL DuckDB ran, relation names aside, each statement inside its
+ * CTAS or UNLOAD wrapper or as is. Returns DuckDB's pipeline calls (its own lake-reading and malformed-line
+ * bookkeeping left out).
+ */
+export function expectAthenaGotDuckDbSql(duckCalls: readonly Call[], athenaCalls: readonly Call[], athenaRelations: Relations, started: readonly string[]): Call[] {
+  const plain = [...INPUT_RELATIONS, ...PREVIOUS_RELATIONS, ...BUILT_RELATIONS];
+  const toAthena = (sql: string) => sql.replace(new RegExp(`\\b(${plain.join('|')})\\b`, 'g'), (name) => athenaRelations[name as (typeof plain)[number]]);
+  const pipelineCalls = duckCalls.filter((c) => !c.step.startsWith('load ') && !c.step.startsWith('malformed '));
+  expect(athenaCalls.map((c) => `${c.kind} ${c.step}`)).toEqual(pipelineCalls.map((c) => `${c.kind} ${c.step}`));
+  athenaCalls.forEach((call, i) => expect(call.sql, call.step).toBe(toAthena(pipelineCalls[i]!.sql)));
+  for (const call of athenaCalls) expect(started.some((s) => s.includes(call.sql)), call.step).toBe(true);
+  return pipelineCalls;
+}
+
+/** Asserts that every statement started parses as Trino, and that tables were created, unloaded and queried. */
+export function expectTrinoStatements(started: readonly string[]): Set<string | undefined> {
+  expect(started.length).toBeGreaterThan(15);
+  const kinds = new Set(started.map((s) => /^\s*(\w+)/.exec(s)?.[1]?.toUpperCase()));
+  expect(kinds.has('CREATE') && kinds.has('UNLOAD') && kinds.has('SELECT')).toBe(true);
+  for (const sql of started) {
+    const result = validate(sql, Dialect.Trino);
+    expect(result.errors, sql.slice(0, 300)).toEqual([]);
+    expect(result.valid).toBe(true);
+  }
+  return kinds;
 }
 
 /** Records the pipeline's calls on the port, and for query() also what it returned. */
@@ -181,4 +212,26 @@ export function replayingAthena(lake: string, replies: ReadonlyMap<string, reado
     return query(step, sql);
   };
   return { fake, athena };
+}
+
+export interface ReplayedAthenaRun {
+  fake: FakeAthena;
+  athena: AthenaQueryEngine;
+  /** The pipeline's calls on the Athena port. */
+  calls: Call[];
+  result: RefreshResult;
+  /** Every statement started on the fake Athena client, in order. */
+  statements: string[];
+}
+
+/** The refresh RUN_ID (as of AS_OF, default config) through the Athena adapter, answered from DuckDB's replies. */
+export async function refreshOnReplayedAthena(lake: string, replies: ReadonlyMap<string, readonly Row[][]>, results: MemoryStore): Promise<ReplayedAthenaRun> {
+  const { fake, athena } = replayingAthena(lake, replies, results);
+  const calls: Call[] = [];
+  recording(athena, calls);
+  const result = await refreshSegments(
+    { engine: athena, store: results, clock, log: silentLogger, toolVersion: 'test' },
+    { asOf: AS_OF, config: defaultSegmentsConfig(), runId: RUN_ID },
+  );
+  return { fake, athena, calls, result, statements: fake.started };
 }
