@@ -212,5 +212,7 @@ export const REJECT_REASONS = [
   'bad_signup_date',
   'bad_consent_flag',
   'value_too_long',
+  // A customer id with 2^26 or more events in the window (a shared or robot id): all its events are quarantined.
+  'too_many_events',
 ] as const;
 export type RejectReason = (typeof REJECT_REASONS)[number];
