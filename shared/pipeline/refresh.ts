@@ -283,6 +283,8 @@ export async function refreshSegments(deps: RefreshDeps, input: RefreshInput): P
     }
 
     const coverageRow = (await engine.query('coverage', coverageSql(rel)))[0] ?? {};
+    // customer_segments carries every feature from here on: the features' buffer goes to the summaries.
+    await engine.release?.(['customer_features', 'customer_preferences']);
     const known = Number(coverageRow.known_customers ?? 0);
     const coverage = {
       customers: known,
@@ -325,7 +327,7 @@ export async function refreshSegments(deps: RefreshDeps, input: RefreshInput): P
     // The state the next night's run continues from; read only once latest.json points at this run.
     await stage('write state', async () => {
       // Sorting the state is the run's last big memory user: nothing else is read from the engine any more.
-      await engine.release?.(['segment_members', 'customer_segments', 'customer_features', 'customer_preferences']);
+      await engine.release?.(['segment_members', 'customer_segments']);
       for (const grain of STATE_GRAINS) {
         await engine.unload(`unload state ${grain}`, stateOutputSql(rel, grain), { store, prefix: `${prefix}${stateFolder(grain)}` });
       }
