@@ -18,8 +18,6 @@ import { stateRelation, type StateGrain } from './state.ts';
 /**
  * The most frequent (or highest-weighted) value per customer; ties go to the alphabetically first value. Without
  * a weight expression the source already has one row per customer and value, with its weight in `weight`.
- * min_by over ROW(-weight, value) is that ranking as one aggregate (rows compare field by field in both engines):
- * a third faster than row_number() over the customer's values, which sorts them.
  */
 function topValue(name: string, source: string, valueExpr: string, weightExpr?: string): string {
   const weighted = weightExpr
@@ -27,12 +25,13 @@ function topValue(name: string, source: string, valueExpr: string, weightExpr?: 
       FROM ${source} WHERE ${valueExpr} IS NOT NULL GROUP BY customer_id, ${valueExpr}`
     : `SELECT customer_id, ${valueExpr} AS value, weight FROM ${source}`;
   return `${name} AS (
-  SELECT customer_id, min_by(value, ROW(-weight, value)) AS ${name}
-  FROM (
-    ${weighted}
-  ) AS w
-  WHERE weight IS NOT NULL
-  GROUP BY customer_id
+  SELECT customer_id, value AS ${name} FROM (
+    SELECT customer_id, value,
+      row_number() OVER (PARTITION BY customer_id ORDER BY weight DESC, value ASC) AS rn
+    FROM (
+      ${weighted}
+    ) AS w
+  ) AS ranked WHERE rn = 1
 )`;
 }
 
