@@ -53,6 +53,7 @@ const seed = Number(values.seed);
 const asOf = values['as-of'] ?? '2026-06-30';
 const lake = values.lake ?? `.data/bench-${customers >= 1_000_000 ? `${customers / 1_000_000}m` : `${customers / 1000}k`}`;
 const out = path.join(os.tmpdir(), `segments-bench-out-${customers}`);
+const memoryLimit = values['memory-limit'] ?? DEFAULT_MEMORY_LIMIT;
 
 async function vmHwm(): Promise<number | null> {
   const status = await readFile('/proc/self/status', 'utf8').catch(() => '');
@@ -107,7 +108,7 @@ async function timedRefresh(outDir: string, runAsOf: string, inputBytes: Record<
     outDir,
     asOf: runAsOf,
     full,
-    memoryLimit: values['memory-limit'] ?? DEFAULT_MEMORY_LIMIT,
+    memoryLimit,
     onStage: (event) => {
       if (event.status === 'start') {
         sampler.takePeak();
@@ -154,7 +155,7 @@ interface ChildRun {
  * inherits their allocator's retained memory (about 300 MiB more peak RSS at 1 M customers).
  */
 function childRefresh(outDir: string, runAsOf: string, full: boolean): ChildRun {
-  const args = ['--import', 'tsx', 'bench/refresh-bench.ts', '--customers', String(customers), '--lake', lake, '--memory-limit', values['memory-limit'] ?? DEFAULT_MEMORY_LIMIT];
+  const args = ['--import', 'tsx', 'bench/refresh-bench.ts', '--customers', String(customers), '--lake', lake, '--memory-limit', memoryLimit];
   const child = spawnSync(process.execPath, [...args, '--child-run', JSON.stringify({ outDir, asOf: runAsOf, full })], {
     stdio: ['ignore', 'pipe', 'inherit'],
     encoding: 'utf8',
@@ -181,7 +182,6 @@ async function main() {
   }
   const { generatedSeconds, rows } = await ensureLake();
   const threads = Math.min(os.availableParallelism(), 4);
-  const memoryLimit = values['memory-limit'] ?? DEFAULT_MEMORY_LIMIT;
   const fullOut = `${out}-full`;
   const incOut = `${out}-incremental`;
   for (const dir of [fullOut, incOut]) await rm(dir, { recursive: true, force: true });

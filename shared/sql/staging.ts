@@ -307,8 +307,7 @@ export function aggregatedStageSql(spec: AggregatedStage): string {
   const singleSet = sets.length === 1;
   // The other sets' key-less groups collect the rejected rows too; only the primary grain reports them.
   const primary = `grain_set = ${sqlString(spec.primary.grain)}`;
-  const isReject = `(${primary} AND starts_with(k_group, ' '))`;
-  const tooMany = spec.tooMany ? `(${primary} AND NOT starts_with(k_group, ' ') AND NOT (${spec.tooMany.unless}))` : 'false';
+  const tooMany = spec.tooMany ? `${primary} AND NOT starts_with(k_group, ' ') AND NOT (${spec.tooMany.unless})` : 'false';
   const reason = "split_part(k_group, ' ', 2)";
   const fileLength = "split_part(k_group, ' ', 3)";
   const fileStart = `length(${reason}) + length(${fileLength}) + 4`;
@@ -327,18 +326,21 @@ export function aggregatedStageSql(spec: AggregatedStage): string {
     ${Object.entries(spec.aggregates).map(([name, expr]) => `${expr} AS ${name}`).join(',\n    ')}
   FROM keyed
   ${groupBy}
+), classified AS (
+  SELECT grouped.*,
+    coalesce(${primary} AND starts_with(k_group, ' '), false) AS is_reject,
+    coalesce(${tooMany}, false) AS is_too_many
+  FROM grouped
 )
-SELECT CASE WHEN ${isReject} OR ${tooMany} THEN 'reject' ELSE grain_set END AS grain,
-  CASE WHEN starts_with(k_group, ' ') OR ${tooMany} THEN NULL ELSE ${spec.more.length > 0 ? 'coalesce(k_group, k_customer_id)' : 'k_group'} END AS customer_id,
+SELECT CASE WHEN is_reject OR is_too_many THEN 'reject' ELSE grain_set END AS grain,
+  CASE WHEN starts_with(k_group, ' ') OR is_too_many THEN NULL ELSE ${spec.more.length > 0 ? 'coalesce(k_group, k_customer_id)' : 'k_group'} END AS customer_id,
   ${keyNames.map((k) => `k_${k} AS ${k}`).join(', ')}${keyNames.length > 0 ? ',' : ''}
-  CASE WHEN ${isReject} THEN ${reason}${spec.tooMany ? ` WHEN ${tooMany} THEN ${sqlString(spec.tooMany.reason)}` : ''} END AS reject_reason,
-  CASE WHEN ${isReject} THEN substr(k_group, ${fileStart}, CAST(${fileLength} AS integer)) END AS source_file,
-  CASE WHEN ${isReject} THEN substr(k_group, ${fileStart} + CAST(${fileLength} AS integer) + 1)${spec.tooMany ? ` WHEN ${tooMany} THEN concat('customer_id=', k_group)` : ''} END AS row_values,
+  CASE WHEN is_reject THEN ${reason}${spec.tooMany ? ` WHEN is_too_many THEN ${sqlString(spec.tooMany.reason)}` : ''} END AS reject_reason,
+  CASE WHEN is_reject THEN substr(k_group, ${fileStart}, CAST(${fileLength} AS integer)) END AS source_file,
+  CASE WHEN is_reject THEN substr(k_group, ${fileStart} + CAST(${fileLength} AS integer) + 1)${spec.tooMany ? " WHEN is_too_many THEN concat('customer_id=', k_group)" : ''} END AS row_values,
   rows_count, min_ts, max_ts,
-  ${Object.entries(spec.outputs ?? Object.fromEntries(Object.keys(spec.aggregates).map((name) => [name, name])))
-    .map(([name, expr]) => (expr === name ? name : `${expr} AS ${name}`))
-    .join(', ')}
-FROM grouped`;
+  ${(spec.outputs ? Object.entries(spec.outputs).map(([name, expr]) => `${expr} AS ${name}`) : Object.keys(spec.aggregates)).join(', ')}
+FROM classified`;
 }
 
 export const STAGE_SQL: Record<TableName, (rel: Relations, ctx: { asOf: string; config: SegmentsConfig }) => string> = {
