@@ -39,6 +39,21 @@ export class QueryFailedError extends SegmentsError {
   readonly exitCode = 1;
 }
 
+/**
+ * The embedded engine ran out of its buffer in a step it cannot spill (DuckDB spills most, not all, operators).
+ * Nothing was published; the same run succeeds with a larger buffer.
+ */
+export class EngineOutOfMemoryError extends QueryFailedError {
+  constructor(
+    message: string,
+    readonly step: string,
+    readonly memoryLimit: string | undefined,
+    options?: { cause?: unknown },
+  ) {
+    super(message, { step, memory_limit: memoryLimit ?? null }, options);
+  }
+}
+
 /** What Athena said about a query that ended FAILED or CANCELLED. */
 export interface AthenaQueryFailure {
   readonly step: string;

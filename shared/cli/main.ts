@@ -3,7 +3,7 @@ import { existsSync } from 'node:fs';
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
-import { SegmentsError, describeError } from '../errors.ts';
+import { EngineOutOfMemoryError, SegmentsError, describeError } from '../errors.ts';
 import { generateLake } from '../generate/generate-lake.ts';
 import { createLogger, jsonLinesSink, type Logger } from '../logging.ts';
 import { DEFAULT_MEMORY_LIMIT, refreshLocal } from '../pipeline/local.ts';
@@ -12,8 +12,8 @@ import { addDays, utcDate } from '../time.ts';
 import { TOOL_VERSION } from '../version.ts';
 import { writeJsonSchemas } from './schemas.ts';
 
-/** Exit codes: 0 success, 1 failure, 2 usage, 3 bad input or config, 4 quality gate refused to publish. */
-export const EXIT = { ok: 0, failure: 1, usage: 2, badInput: 3, qualityGate: 4 } as const;
+/** Exit codes: 0 success, 1 failure, 2 usage, 3 bad input or config, 4 quality gate refused to publish, 5 another refresh is running. */
+export const EXIT = { ok: 0, failure: 1, usage: 2, badInput: 3, qualityGate: 4, alreadyRunning: 5 } as const;
 
 const DEFAULT_LAKE = '.data/sample-lake';
 const DEFAULT_OUT = '.data/out';
@@ -32,7 +32,8 @@ Usage:
   segments schemas [--out DIR]
       Writes the JSON Schemas of the input tables, the config and every output.
 
-Exit codes: 0 ok · 1 failure · 2 usage error · 3 bad input or config · 4 quality gate refused to publish
+Exit codes: 0 ok · 1 failure · 2 usage error · 3 bad input or config · 4 quality gate refused to publish ·
+5 another refresh is running for the same --out
 Progress goes to stderr, the summary to stdout.`;
 
 class UsageError extends Error {}
@@ -63,6 +64,9 @@ export async function main(argv: string[]): Promise<number> {
     }
     const described = describeError(error);
     process.stderr.write(`\n✗ ${described.name}: ${described.message}\n`);
+    if (error instanceof EngineOutOfMemoryError) {
+      process.stderr.write(`  latest.json still points at the last complete run. Run again with a larger --memory-limit (${DEFAULT_MEMORY_LIMIT} suits about a million customers, 2.5GB three million).\n`);
+    }
     if (error instanceof SegmentsError) return error.exitCode;
     if (process.env.SEGMENTS_DEBUG) process.stderr.write(`${(error as Error).stack}\n`);
     return EXIT.failure;

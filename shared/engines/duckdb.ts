@@ -6,7 +6,7 @@ import { TABLE_NAMES, TABLES, type TableName } from '../contracts/lake.ts';
 import { OUTPUT_TABLES, outputTableFolder } from '../contracts/output-tables.ts';
 import { stateFolder } from '../contracts/state.ts';
 import { previousStateRelation, type StateGrain } from '../sql/state.ts';
-import { InputError, QueryFailedError } from '../errors.ts';
+import { EngineOutOfMemoryError, InputError, QueryFailedError } from '../errors.ts';
 import { silentLogger, type Logger } from '../logging.ts';
 import { sqlString } from '../sql/literals.ts';
 import { PLAIN_RELATIONS, type BuiltRelation, type Relations } from '../sql/relations.ts';
@@ -329,7 +329,12 @@ export class DuckDbQueryEngine implements QueryEngine {
       this.log.log('debug', 'query finished', { step, ms: Math.round(wallMs) });
       return materialized;
     } catch (error) {
-      throw new QueryFailedError(`query failed in step "${step}": ${(error as Error).message.split('\n')[0]}`, { step, sql }, { cause: error });
+      const reason = (error as Error).message.split('\n')[0] ?? '';
+      if (reason.startsWith('Out of Memory Error')) {
+        const limit = this.options.memoryLimit;
+        throw new EngineOutOfMemoryError(`DuckDB ran out of memory in step "${step}"${limit ? ` with a ${limit} buffer` : ''}: ${reason}`, step, limit, { cause: error });
+      }
+      throw new QueryFailedError(`query failed in step "${step}": ${reason}`, { step, sql }, { cause: error });
     }
   }
 

@@ -1,5 +1,5 @@
 import { spawnSync } from 'node:child_process';
-import { mkdir, writeFile } from 'node:fs/promises';
+import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { tempDir } from '../helpers/duckdb.ts';
@@ -68,5 +68,19 @@ describe('segments CLI', () => {
     expect(result.status).toBe(4);
     expect(result.stderr).toMatch(/stale/);
     expect(spawnSync('ls', [path.join(dir, 'out', 'latest.json')]).status).not.toBe(0);
+  });
+
+  it('exits 1 naming the step and the buffer when DuckDB runs out of memory, and keeps the last complete run published', async () => {
+    const dir = await tempDir('cli-memory');
+    const lake = path.join(dir, 'lake');
+    const out = path.join(dir, 'out');
+    expect(cli(['generate', '--out', lake, '--customers', '300', '--seed', '3', '--as-of', '2026-03-31']).status).toBe(0);
+    expect(cli(['refresh', '--lake', lake, '--out', out, '--as-of', '2026-03-31']).status).toBe(0);
+    const published = await readFile(path.join(out, 'latest.json'), 'utf8');
+    const starved = cli(['refresh', '--lake', lake, '--out', out, '--as-of', '2026-03-31', '--full', '--memory-limit', '64MB']);
+    expect(starved.status).toBe(1);
+    expect(starved.stderr).toMatch(/EngineOutOfMemoryError: DuckDB ran out of memory in step "[a-z ]+" with a 64MB buffer/);
+    expect(starved.stderr).toContain('Run again with a larger --memory-limit');
+    expect(await readFile(path.join(out, 'latest.json'), 'utf8')).toBe(published);
   });
 });
