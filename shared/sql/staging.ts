@@ -16,7 +16,7 @@ import type { SegmentsConfig } from '../contracts/config.ts';
 import type { Relations } from './relations.ts';
 import { addDays } from '../time.ts';
 import { sqlDecimal, sqlString, sqlTimestamp } from './literals.ts';
-import { type Counter, packedCounts } from './packed-counts.ts';
+import { type Counter, type PackedCounts, packedCounts } from './packed-counts.ts';
 
 /**
  * Staging: the one scan of each input table. It reads every column as the contract describes it, types it, and
@@ -229,18 +229,40 @@ export function stageEventsSql(rel: Relations, asOf: string): string {
     ${enumText('device_type', DEVICE_TYPES)} AS device_type,
     ${enumText('os', OS_FAMILIES)} AS os,
     ${enumText('browser', BROWSER_FAMILIES)} AS browser`, `${isoTimestamp('event_ts_text')} AS event_ts`, checks);
-  return aggregatedStageSql({
+  return customerCountsStageSql({
     checked,
     timestamp: 'event_ts',
     asOf,
+    counts: eventCounts,
+    tooManyReason: 'too_many_events',
+    rawColumns: ['customer_id', 'event_ts_text', 'event_type', 'channel', 'device_type', 'os', 'browser'],
+  });
+}
+
+/**
+ * A stage with one group per customer whose only aggregates are packed counts (the events' shape): a customer
+ * with too many rows for the slots is quarantined with `tooManyReason` instead of miscounted.
+ */
+export function customerCountsStageSql(spec: {
+  checked: string;
+  timestamp: string;
+  asOf: string;
+  counts: PackedCounts;
+  tooManyReason: RejectReason;
+  rawColumns: string[];
+}): string {
+  return aggregatedStageSql({
+    checked: spec.checked,
+    timestamp: spec.timestamp,
+    asOf: spec.asOf,
     keys: {},
     primary: { grain: 'customer', keys: [] },
     more: [],
     okValues: {},
-    aggregates: eventCounts.sums,
-    outputs: eventCounts.counts,
-    tooMany: { reason: 'too_many_events', unless: eventCounts.fits },
-    rawColumns: ['customer_id', 'event_ts_text', 'event_type', 'channel', 'device_type', 'os', 'browser'],
+    aggregates: spec.counts.sums,
+    outputs: spec.counts.counts,
+    tooMany: { reason: spec.tooManyReason, unless: spec.counts.fits },
+    rawColumns: spec.rawColumns,
   });
 }
 
@@ -307,7 +329,7 @@ export function aggregatedStageSql(spec: AggregatedStage): string {
   const singleSet = sets.length === 1;
   // The other sets' key-less groups collect the rejected rows too; only the primary grain reports them.
   const primary = `grain_set = ${sqlString(spec.primary.grain)}`;
-  const tooMany = spec.tooMany ? `${primary} AND NOT starts_with(k_group, ' ') AND NOT (${spec.tooMany.unless})` : 'false';
+  const isTooMany = spec.tooMany ? `coalesce(${primary} AND NOT starts_with(k_group, ' ') AND NOT (${spec.tooMany.unless}), false)` : 'false';
   const reason = "split_part(k_group, ' ', 2)";
   const fileLength = "split_part(k_group, ' ', 3)";
   const fileStart = `length(${reason}) + length(${fileLength}) + 4`;
@@ -329,7 +351,7 @@ export function aggregatedStageSql(spec: AggregatedStage): string {
 ), classified AS (
   SELECT grouped.*,
     coalesce(${primary} AND starts_with(k_group, ' '), false) AS is_reject,
-    coalesce(${tooMany}, false) AS is_too_many
+    ${isTooMany} AS is_too_many
   FROM grouped
 )
 SELECT CASE WHEN is_reject OR is_too_many THEN 'reject' ELSE grain_set END AS grain,

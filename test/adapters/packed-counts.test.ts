@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { DuckDbQueryEngine } from '../../shared/engines/duckdb.ts';
 import type { Row } from '../../shared/engines/query-engine.ts';
 import { type Counter, packedCounts } from '../../shared/sql/packed-counts.ts';
-import { aggregatedStageSql } from '../../shared/sql/staging.ts';
+import { customerCountsStageSql } from '../../shared/sql/staging.ts';
 import { scratchEngine } from '../helpers/duckdb.ts';
 
 /**
@@ -67,17 +67,12 @@ ORDER BY g`,
       ...Array.from({ length: 9 }, () => "('f.parquet', 'late', NULL, TIMESTAMP '2026-03-01 00:00:00', 'a')"),
       "('events/dt=2026-01-02/part 7 of 9.csv', NULL, 'missing_customer_id', NULL, 'a')",
     ];
-    const sql = aggregatedStageSql({
+    const sql = customerCountsStageSql({
       checked: `WITH checked AS (SELECT * FROM (VALUES ${rows.join(', ')}) AS t (source_file, customer_id, reject_reason, ts, kind))`,
       timestamp: 'ts',
       asOf: '2026-01-31',
-      keys: {},
-      primary: { grain: 'customer', keys: [] },
-      more: [],
-      okValues: {},
-      aggregates: packed.sums,
-      outputs: packed.counts,
-      tooMany: { reason: 'too_many_events', unless: packed.fits },
+      counts: packed,
+      tooManyReason: 'too_many_events',
       rawColumns: ['customer_id', 'kind'],
     });
     const staged = await engine.query('stage', `SELECT grain, customer_id, reject_reason, source_file, row_values, rows_count, kind_a, kind_b, kind_any FROM (${sql}) ORDER BY grain, customer_id NULLS FIRST, reject_reason`);
