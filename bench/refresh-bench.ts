@@ -209,7 +209,8 @@ async function main() {
     for (const grain of STATE_GRAINS) {
       const folder = path.join(stateDir, grain);
       grainBytes[grain] = 0;
-      for (const file of await readdir(folder)) if (file.endsWith('.parquet')) grainBytes[grain] += (await stat(path.join(folder, file))).size;
+      // A grain the run did not keep (profiles, with a customers snapshot) has no folder.
+      for (const file of await readdir(folder).catch(() => [])) if (file.endsWith('.parquet')) grainBytes[grain] += (await stat(path.join(folder, file))).size;
     }
     process.stderr.write(`incremental refresh as of ${runAsOf} …\n`);
     const incremental = childRefresh(incOut, runAsOf, false);

@@ -18,7 +18,7 @@ import {
 import type { InputTable, MalformedLines, QueryEngine, Row } from '../engines/query-engine.ts';
 import type { PartitionWindow } from '../engines/partitions.ts';
 import { stateFolder, STATE_MANIFEST, STATE_VERSION, StateManifest, stateConfigHash } from '../contracts/state.ts';
-import { STATE_GRAINS, STATE_SOURCE, stateOutputSql, stateRelation, stateSql, type StateGrain } from '../sql/state.ts';
+import { STATE_GRAINS, STATE_SOURCE, keptStateGrains, stateOutputSql, stateRelation, stateSql, type StateGrain } from '../sql/state.ts';
 import { chooseRefreshMode, type RefreshMode } from './refresh-mode.ts';
 import { runDiscovery, discoverySummary } from '../discovery/discover.ts';
 import { ConfigError, PublishError, QualityGateError, describeError } from '../errors.ts';
@@ -156,13 +156,17 @@ export async function refreshSegments(deps: RefreshDeps, input: RefreshInput): P
           reason: `${unpartitioned.join(' and ')} ${unpartitioned.length > 1 ? 'are' : 'is'} not partitioned by day (files outside dt=YYYY-MM-DD folders, or on Athena not in lakePartitionedTables)`,
         });
       }
-      // An unpartitioned customers table is a full snapshot, read whole every night: the profiles it gives are the
-      // full run's, so the previous profiles are not read at all. Day-partitioned, it is a log of profile changes,
-      // merged into the previous profiles (the latest record wins).
-      const mergedGrains = STATE_GRAINS.filter((grain) => grain !== 'profiles' || tables.customers.partitioned);
+      const mergedGrains = keptStateGrains(tables.customers.partitioned);
       const previousRunRef = previousRun!;
-      if (!(await engine.attachPreviousState({ store, prefix: previousRunRef.prefix, runId: previousRunRef.runId }, mergedGrains))) {
+      const previousRef = { store, prefix: previousRunRef.prefix, runId: previousRunRef.runId };
+      if (!(await engine.attachPreviousState(previousRef, mergedGrains.filter((grain) => grain !== 'profiles')))) {
         return fullRun({ mode: 'full', reason: `run ${previousRunRef.runId} has a state manifest but no state files` });
+      }
+      if (mergedGrains.includes('profiles') && !(await engine.attachPreviousState(previousRef, ['profiles']))) {
+        return fullRun({
+          mode: 'full',
+          reason: `run ${previousRunRef.runId} kept no profiles state (its customers table was not partitioned by day; now it is)`,
+        });
       }
       return { mode: chosen, inputs: tables, previousState: chosen.previous, mergedGrains };
     }, (r) => ({
@@ -328,7 +332,7 @@ export async function refreshSegments(deps: RefreshDeps, input: RefreshInput): P
     await stage('write state', async () => {
       // Sorting the state is the run's last big memory user: nothing else is read from the engine any more.
       await engine.release?.(['segment_members', 'customer_segments']);
-      for (const grain of STATE_GRAINS) {
+      for (const grain of keptStateGrains(inputs.customers.partitioned)) {
         await engine.unload(`unload state ${grain}`, stateOutputSql(rel, grain), { store, prefix: `${prefix}${stateFolder(grain)}` });
       }
       const manifest: StateManifest = {

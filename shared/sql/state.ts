@@ -13,7 +13,7 @@ import { COUNTED_EVENT_TYPES } from './staging.ts';
  * - `categories`: per customer and category the spend (top category, category list);
  * - `places`: per customer, order channel and country the order lines (usual channel and country);
  * - `events`: per customer the event counts and first/last event day;
- * - `profiles`: the customer's latest profile record.
+ * - `profiles`: the customer's latest profile record (kept only when customers/ is partitioned by day: keptStateGrains).
  *
  * Every column merges with an associative rule (sum, min, max, concatenated day lists, latest profile), so merging
  * the previous state with the state of the new partitions gives the state of all partitions: the incremental
@@ -27,6 +27,15 @@ export const PURCHASE_DAYS_KEPT = 365;
 
 export const STATE_GRAINS = ['orders', 'categories', 'places', 'events', 'profiles'] as const;
 export type StateGrain = (typeof STATE_GRAINS)[number];
+
+/**
+ * The grains a run keeps for the next one, which are also the grains the next one merges. An unpartitioned
+ * customers table is a snapshot, read whole every night: the profiles come from it alone, so a profiles state
+ * would never be read (at 1 M customers, writing it cost 1.4 s and 18 MB a night). Partitioned by day, customers/
+ * is a log of profile changes, merged into the previous profiles.
+ */
+export const keptStateGrains = (customersPartitioned: boolean): StateGrain[] =>
+  STATE_GRAINS.filter((grain) => grain !== 'profiles' || customersPartitioned);
 
 /** The input table each grain's state comes from. */
 export const STATE_SOURCE: Readonly<Record<StateGrain, TableName>> = {

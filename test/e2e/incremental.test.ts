@@ -1,9 +1,10 @@
+import { existsSync } from 'node:fs';
 import { mkdir, rm, symlink } from 'node:fs/promises';
 import path from 'node:path';
 import { DuckDBInstance } from '@duckdb/node-api';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { stateFolder } from '../../shared/contracts/state.ts';
-import { STATE_GRAINS } from '../../shared/sql/state.ts';
+import { STATE_GRAINS, keptStateGrains } from '../../shared/sql/state.ts';
 import { generateLake } from '../../shared/generate/generate-lake.ts';
 import { refreshLocal } from '../../shared/pipeline/local.ts';
 import type { RefreshResult } from '../../shared/pipeline/refresh.ts';
@@ -86,10 +87,12 @@ describe('incremental refresh', () => {
     expect(await differences(segments(chainOut), segments(fullOut), '* EXCLUDE (run_id)')).toBe(0);
     const [count] = await sql(`SELECT count(*) AS n FROM read_parquet('${segments(chainOut)}/*.parquet')`);
     expect(Number(count?.n)).toBe(full.segments.customers);
-    for (const grain of STATE_GRAINS) {
+    for (const grain of keptStateGrains(false)) {
       const state = (out: string) => path.join(out, 'runs', 'inc-2', stateFolder(grain));
       expect(await differences(state(chainOut), state(fullOut)), grain).toBe(0);
     }
+    // customers/ is a snapshot here: the next run reads it whole, so no run keeps a profiles state.
+    for (const out of [chainOut, fullOut]) expect(existsSync(path.join(out, 'runs', 'inc-2', stateFolder('profiles')))).toBe(false);
     expect(chain[2]!.segments.segments).toEqual(full.segments.segments);
     expect(chain[2]!.segments.rfm).toEqual(full.segments.rfm);
     // data_from reaches back to the first run's data, which the last run itself did not read.
@@ -145,6 +148,12 @@ describe('incremental refresh', () => {
     );
     expect(cities.map((c) => c.city)).toEqual(['Second City', 'Third City']);
     expect(recomputed.segments.segments).toEqual(runs[2]!.segments.segments);
+
+    // A chain that began on a customers snapshot kept no profiles state: once customers/ becomes a change log, the
+    // next night recomputes in full instead of merging changes into profiles it does not have.
+    const switched = await logRun(chainOut, addDays(AS_OF, 2), 'switch-0');
+    expect(switched.mode).toEqual({ mode: 'full', reason: expect.stringMatching(/^run inc-3 kept no profiles state/) });
+    expect(existsSync(path.join(chainOut, 'runs', 'switch-0', stateFolder('profiles')))).toBe(true);
   }, 300_000);
 
   it('falls back to a full recompute when asked, on a rerun, after a currency change, or when the state files are gone', async () => {
