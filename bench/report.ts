@@ -9,6 +9,8 @@ const RESULTS = 'bench/results';
 const n = (v: number) => v.toLocaleString('en-US');
 const mb = (bytes: number) => `${(bytes / 1e6).toFixed(1)} MB`;
 const pct = (r: number) => `${(r * 100).toFixed(r < 0.01 ? 2 : 1)}%`;
+/** " (median of N runs: …)" when a figure is the median of several runs. */
+const runsOf = (runs?: number[]) => (runs && runs.length > 1 ? ` (median of ${runs.length} runs: ${runs.map((v) => `${v} s`).join(', ')})` : '');
 
 interface RefreshResult {
   date: string;
@@ -71,7 +73,6 @@ export async function writeBenchmarksMd(): Promise<void> {
   for (const r of runs) {
     lines.push(`## ${n(r.lake.customers)} customers`, '');
     lines.push(`Lake: ${Object.entries(r.lake.rows).map(([t, v]) => `${t} ${n(v)}`).join(', ')} (${r.lake.formats}). Measured ${r.date.slice(0, 16).replace('T', ' ')} UTC.`, '');
-    const runsOf = (runs?: number[]) => runs && runs.length > 1 ? ` (median of ${runs.length} runs: ${runs.map((v) => `${v} s`).join(', ')})` : '';
     lines.push(`**Full refresh: ${r.refresh.totalSeconds} s${runsOf(r.refresh.runsSeconds)}, ${n(r.refresh.inputRowsPerSecond)} input rows/s, peak RSS ${r.refresh.peakRssMiB} MiB.**`, '');
     if (r.limit) {
       const repeated = (r.limit.runsSeconds?.length ?? 1) > 1;

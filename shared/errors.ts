@@ -43,16 +43,7 @@ export class QueryFailedError extends SegmentsError {
  * The embedded engine ran out of its buffer in a step it cannot spill (DuckDB spills most, not all, operators).
  * Nothing was published; the same run succeeds with a larger buffer.
  */
-export class EngineOutOfMemoryError extends QueryFailedError {
-  constructor(
-    message: string,
-    readonly step: string,
-    readonly memoryLimit: string | undefined,
-    options?: { cause?: unknown },
-  ) {
-    super(message, { step, memory_limit: memoryLimit ?? null }, options);
-  }
-}
+export class EngineOutOfMemoryError extends QueryFailedError {}
 
 /** What Athena said about a query that ended FAILED or CANCELLED. */
 export interface AthenaQueryFailure {

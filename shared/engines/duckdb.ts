@@ -332,7 +332,7 @@ export class DuckDbQueryEngine implements QueryEngine {
       const reason = (error as Error).message.split('\n')[0] ?? '';
       if (reason.startsWith('Out of Memory Error')) {
         const limit = this.options.memoryLimit;
-        throw new EngineOutOfMemoryError(`DuckDB ran out of memory in step "${step}"${limit ? ` with a ${limit} buffer` : ''}: ${reason}`, step, limit, { cause: error });
+        throw new EngineOutOfMemoryError(`DuckDB ran out of memory in step "${step}"${limit ? ` with a ${limit} buffer` : ''}: ${reason}`, { step, memory_limit: limit ?? null }, { cause: error });
       }
       throw new QueryFailedError(`query failed in step "${step}": ${reason}`, { step, sql }, { cause: error });
     }

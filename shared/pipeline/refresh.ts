@@ -157,16 +157,16 @@ export async function refreshSegments(deps: RefreshDeps, input: RefreshInput): P
         });
       }
       const mergedGrains = keptStateGrains(tables.customers.partitioned);
-      const previousRunRef = previousRun!;
-      const previousRef = { store, prefix: previousRunRef.prefix, runId: previousRunRef.runId };
-      if (!(await engine.attachPreviousState(previousRef, mergedGrains.filter((grain) => grain !== 'profiles')))) {
-        return fullRun({ mode: 'full', reason: `run ${previousRunRef.runId} has a state manifest but no state files` });
-      }
+      const previousRef = { store, prefix: previousRun!.prefix, runId: previousRun!.runId };
+      // The profiles first: a run that kept none goes full before the other grains are loaded for nothing.
       if (mergedGrains.includes('profiles') && !(await engine.attachPreviousState(previousRef, ['profiles']))) {
         return fullRun({
           mode: 'full',
-          reason: `run ${previousRunRef.runId} kept no profiles state (its customers table was not partitioned by day; now it is)`,
+          reason: `run ${previousRef.runId} kept no profiles state (its customers table was not partitioned by day; now it is)`,
         });
+      }
+      if (!(await engine.attachPreviousState(previousRef, mergedGrains.filter((grain) => grain !== 'profiles')))) {
+        return fullRun({ mode: 'full', reason: `run ${previousRef.runId} has a state manifest but no state files` });
       }
       return { mode: chosen, inputs: tables, previousState: chosen.previous, mergedGrains };
     }, (r) => ({
