@@ -146,6 +146,23 @@ const sum = (r: Record<string, number>) => Object.values(r).reduce((a, b) => a +
 /** The middle value (the lower middle of an even count). */
 const median = (values: readonly number[]) => [...values].sort((a, b) => a - b)[Math.floor((values.length - 1) / 2)]!;
 
+/**
+ * Per stage, the median of the runs' wall times (rows per second from it) and the highest peak RSS; the stages
+ * come in the first run's order, and a stage some run did not have is left out of that run's median.
+ */
+function medianStages(runs: readonly StageFigure[][]): StageFigure[] {
+  return runs[0]!.map((first) => {
+    const same = runs.flatMap((stages) => stages.filter((s) => s.stage === first.stage));
+    const seconds = median(same.map((s) => s.seconds));
+    return {
+      ...first,
+      seconds,
+      rowsPerSecond: first.rows !== null && seconds > 0 ? Math.round(first.rows / seconds) : null,
+      peakRssMiB: Math.max(...same.map((s) => s.peakRssMiB)),
+    };
+  });
+}
+
 interface ChildRun {
   prefix: string;
   mode: RefreshResult['mode'];
@@ -249,6 +266,7 @@ async function main() {
   // refresh runs N times (the first above, with the per-stage figures; the others each in a process of their own),
   // each followed by the limit, and the medians are compared, so a slow minute does not decide the ratio.
   const refreshRuns = [full.totalSeconds];
+  const stageRuns = [full.stages];
   const limitRuns = [limit.ms / 1000];
   let fullPeakMiB = mib(peak);
   for (let i = 1; i < repeat; i++) {
@@ -256,6 +274,7 @@ async function main() {
     const again = childRefresh(`${fullOut}-${i}`, runAsOf, true);
     await rm(`${fullOut}-${i}`, { recursive: true, force: true });
     refreshRuns.push(again.totalSeconds);
+    stageRuns.push(again.stages);
     fullPeakMiB = Math.max(fullPeakMiB, again.peakRssMiB);
     limitRuns.push((await runLimit(lake, { threads, memoryLimit })).ms / 1000);
   }
@@ -287,7 +306,7 @@ async function main() {
     lake: { path: lake, customers, seed, asOf, rows, formats: 'parquet, partitioned by day', generatedSeconds, neededBytes: fullBytes },
     refresh: {
       runId: full.result.runId,
-      /** The median of the runs; the stages are the first run's. */
+      /** The median of the runs, and per stage the median of its times (peak: the highest). */
       totalSeconds: round(refreshSeconds),
       runsSeconds: refreshRuns.map((v) => round(v)),
       inputRowsPerSecond: Math.round(inputRows / refreshSeconds),
@@ -296,7 +315,7 @@ async function main() {
       memoryLimit,
       customersSegmented: full.result.quality.coverage.customers,
       lakeBytesRead: sum(fullBytes),
-      stages: full.stages,
+      stages: medianStages(stageRuns),
     },
     limit: {
       /** The median of the measurements, each the faster of two runs. */

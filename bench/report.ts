@@ -76,7 +76,7 @@ export async function writeBenchmarksMd(): Promise<void> {
     lines.push(`**Full refresh: ${r.refresh.totalSeconds} s${runsOf(r.refresh.runsSeconds)}, ${n(r.refresh.inputRowsPerSecond)} input rows/s, peak RSS ${r.refresh.peakRssMiB} MiB.**`, '');
     if (r.limit) {
       const repeated = (r.limit.runsSeconds?.length ?? 1) > 1;
-      lines.push(`The limit: ${r.limit.seconds} s${runsOf(r.limit.runsSeconds)}, ${repeated ? 'each the faster of two runs, measured after each refresh; the stages below are the first refresh\'s' : 'the faster of two runs'}.`, '');
+      lines.push(`The limit: ${r.limit.seconds} s${runsOf(r.limit.runsSeconds)}, ${repeated ? 'each the faster of two runs, measured after each refresh; per stage below, the median of the refreshes\' times and the highest of their peaks' : 'the faster of two runs'}.`, '');
     }
     lines.push(...stageTable(r.refresh.stages), '');
     if (r.incremental) {
