@@ -263,7 +263,7 @@ async function main() {
   process.stderr.write('the limit: one scan of the needed columns, grouped by customer …\n');
   const limit = await runLimit(lake, { threads, memoryLimit });
   // On this shared VM the same run varies by about ±10 % from one minute to the next. With --repeat N the full
-  // refresh runs N times (the first above, with the per-stage figures; the others each in a process of their own),
+  // refresh runs N times (the first above, the others each in a process of their own; per stage, the medians too),
   // each followed by the limit, and the medians are compared, so a slow minute does not decide the ratio.
   const refreshRuns = [full.totalSeconds];
   const stageRuns = [full.stages];
