@@ -44,3 +44,6 @@ export async function measured<T>(step: () => Promise<T>): Promise<Measured<T>> 
     sampler.stop();
   }
 }
+
+/** The middle value; of an even count the lower middle, so the median is always one of the measured runs. */
+export const median = (values: readonly number[]): number => [...values].sort((a, b) => a - b)[Math.floor((values.length - 1) / 2)]!;

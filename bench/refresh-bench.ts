@@ -32,7 +32,7 @@ import { runPerSegmentQueries, runRowByRow } from './alternatives.ts';
 import { openBenchDuckDb } from './bench-duckdb.ts';
 import { runLimit } from './limit-query.ts';
 import { neededBytesByTable } from './parquet-bytes.ts';
-import { MemorySampler } from './measure.ts';
+import { MemorySampler, median } from './measure.ts';
 import { writeBenchmarksMd } from './report.ts';
 
 const { values } = parseArgs({
@@ -143,8 +143,6 @@ async function lakeBytes(window?: PartitionWindow): Promise<Record<TableName, nu
 }
 
 const sum = (r: Record<string, number>) => Object.values(r).reduce((a, b) => a + b, 0);
-/** The middle value (the lower middle of an even count). */
-const median = (values: readonly number[]) => [...values].sort((a, b) => a - b)[Math.floor((values.length - 1) / 2)]!;
 
 /**
  * Per stage, the median of the runs' wall times (rows per second from it) and the highest peak RSS; the stages

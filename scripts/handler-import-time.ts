@@ -7,6 +7,7 @@
 import { spawnSync } from 'node:child_process';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
+import { median } from '../bench/measure.ts';
 
 /** What one fresh process saw while importing the bundle. */
 export interface ImportProbe {
@@ -92,10 +93,4 @@ export function timeImport(bundleFile: string, runs = 5): ImportTiming {
   const probes = Array.from({ length: runs }, () => probeImport(bundleFile));
   const ms = probes.map((p) => p.ms);
   return { runs, ms, medianMs: median(ms), maxMs: Math.max(...ms), medianCpuMs: median(probes.map((p) => p.cpuMs)), peakRssMiB: median(probes.map((p) => p.peakRssMiB)) };
-}
-
-function median(values: readonly number[]): number {
-  const sorted = [...values].sort((a, b) => a - b);
-  const mid = Math.floor(sorted.length / 2);
-  return sorted.length % 2 === 1 ? sorted[mid]! : (sorted[mid - 1]! + sorted[mid]!) / 2;
 }
