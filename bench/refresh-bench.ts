@@ -16,7 +16,7 @@
  */
 import { spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
-import { mkdir, readdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
+import { cp, mkdir, readdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
@@ -44,7 +44,7 @@ const { values } = parseArgs({
     'as-of': { type: 'string', default: '2026-06-30' },
     'skip-alternatives': { type: 'boolean', default: false },
     'skip-incremental': { type: 'boolean', default: false },
-    /** Full refreshes to time, each followed by the limit; the medians are compared (see main). */
+    /** Full refreshes to time, each followed by the limit, and incremental runs; the medians are compared (see main). */
     repeat: { type: 'string', default: '1' },
     /** Internal: run one refresh ({outDir, asOf, full}) and print its figures as JSON (see childRefresh). */
     'child-run': { type: 'string' },
@@ -232,9 +232,23 @@ async function main() {
       // A grain the run did not keep (profiles, with a customers snapshot) has no folder.
       for (const file of await readdir(folder).catch(() => [])) if (file.endsWith('.parquet')) grainBytes[grain] += (await stat(path.join(folder, file))).size;
     }
-    process.stderr.write(`incremental refresh as of ${runAsOf} …\n`);
-    const incremental = childRefresh(incOut, runAsOf, false);
-    if (incremental.mode.mode !== 'incremental') throw new Error(`expected an incremental run, got ${JSON.stringify(incremental.mode)}`);
+    // Each repeat continues the same night: the output folder is put back as the base run left it, so every run
+    // reads the same state and the same new day.
+    const baseCopy = `${incOut}-base`;
+    if (repeat > 1) await cp(incOut, baseCopy, { recursive: true });
+    const incrementalRuns: ChildRun[] = [];
+    for (let i = 0; i < repeat; i++) {
+      if (i > 0) {
+        await rm(incOut, { recursive: true, force: true });
+        await cp(baseCopy, incOut, { recursive: true });
+      }
+      process.stderr.write(`incremental refresh as of ${runAsOf}${repeat > 1 ? `, run ${i + 1} of ${repeat}` : ''} …\n`);
+      const run = childRefresh(incOut, runAsOf, false);
+      if (run.mode.mode !== 'incremental') throw new Error(`expected an incremental run, got ${JSON.stringify(run.mode)}`);
+      incrementalRuns.push(run);
+    }
+    await rm(baseCopy, { recursive: true, force: true });
+    const incremental = { ...incrementalRuns.at(-1)!, stages: medianStages(incrementalRuns.map((r) => r.stages)) };
     // Only the grains the run merged were read (an unpartitioned customers table replaces the previous profiles).
     const merged = incremental.mergedGrains;
     const stateBytes = merged.reduce((total, grain) => total + grainBytes[grain], 0);
@@ -247,8 +261,10 @@ async function main() {
     const identical = await sameSegments(path.join(fullOut, full.result.prefix, 'customer_segments'), path.join(incOut, incremental.prefix, 'customer_segments'));
     const incrementalRead = sum(incBytes) + stateBytes;
     incrementalReport = {
-      totalSeconds: round(incremental.totalSeconds),
-      peakRssMiB: incremental.peakRssMiB,
+      /** As for the full refresh: the median of the runs, per stage the medians, the highest peak. */
+      totalSeconds: round(median(incrementalRuns.map((r) => r.totalSeconds))),
+      runsSeconds: incrementalRuns.map((r) => round(r.totalSeconds)),
+      peakRssMiB: Math.max(...incrementalRuns.map((r) => r.peakRssMiB)),
       lakeBytesRead: sum(incBytes),
       stateBytesRead: stateBytes,
       bytesRead: incrementalRead,

@@ -18,7 +18,7 @@ interface RefreshResult {
   lake: { customers: number; rows: Record<string, number>; formats: string };
   refresh: { totalSeconds: number; runsSeconds?: number[]; inputRowsPerSecond: number; peakRssMiB: number; memoryLimit: string; lakeBytesRead: number; stages: Stage[] };
   limit?: { seconds: number; runsSeconds?: number[]; bytes: number; timeRatio: number; bytesRatio: number };
-  incremental?: { totalSeconds: number; peakRssMiB: number; lakeBytesRead: number; stateBytesRead: number; bytesRatioToFull: number; lakeBytesRatioToFull: number; identicalCustomerSegments: boolean; stages: Stage[] };
+  incremental?: { totalSeconds: number; runsSeconds?: number[]; peakRssMiB: number; lakeBytesRead: number; stateBytesRead: number; bytesRatioToFull: number; lakeBytesRatioToFull: number; identicalCustomerSegments: boolean; stages: Stage[] };
   alternatives?: { measured?: string; perSegmentQueries: { seconds: number; queries: number; bytes: number }; rowByRow: { seconds: number; peakRssMiB: number } } | null;
 }
 interface Stage {
@@ -81,7 +81,7 @@ export async function writeBenchmarksMd(): Promise<void> {
     lines.push(...stageTable(r.refresh.stages), '');
     if (r.incremental) {
       lines.push(
-        `**Incremental nightly run (one new day on yesterday's state, in a process of its own): ${r.incremental.totalSeconds} s, peak RSS ${r.incremental.peakRssMiB} MiB; reads ${mb(r.incremental.lakeBytesRead)} of lake partitions + ${mb(r.incremental.stateBytesRead)} of state = ${pct(r.incremental.bytesRatioToFull)} of the full run's ${mb(r.refresh.lakeBytesRead)}.**`,
+        `**Incremental nightly run (one new day on yesterday's state, in a process of its own): ${r.incremental.totalSeconds} s${runsOf(r.incremental.runsSeconds)}, peak RSS ${r.incremental.peakRssMiB} MiB; reads ${mb(r.incremental.lakeBytesRead)} of lake partitions + ${mb(r.incremental.stateBytesRead)} of state = ${pct(r.incremental.bytesRatioToFull)} of the full run's ${mb(r.refresh.lakeBytesRead)}.**`,
         '',
       );
       lines.push(...stageTable(r.incremental.stages), '');

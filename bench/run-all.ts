@@ -7,8 +7,9 @@
  *
  * The alternatives (one query per segment, a row-by-row script) run up to --alternatives-up-to customers: at 3 M
  * the row-by-row script alone takes longer than every refresh size together, and the ratio is known by then.
- * The same sizes time the full refresh --repeat times against as many measurements of the limit and report the
- * medians (runs of the same code vary by about ±10 % on this VM); 3 M runs once.
+ * The same sizes time the full refresh --repeat times against as many measurements of the limit, and the
+ * incremental run --repeat times on the same state, and report the medians (runs of the same code vary by about
+ * ±10 % on this VM); 3 M runs once.
  * At 3 M customers DuckDB gets a 2.5 GB buffer (`segments refresh --memory-limit 2.5GB`): with the default 1.4 GB
  * the staging aggregate of 30 M order lines and the features query run out of memory (DuckDB cannot spill every
  * operator).
