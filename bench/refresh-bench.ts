@@ -204,7 +204,9 @@ async function main() {
   const threads = Math.min(os.availableParallelism(), 4);
   const fullOut = `${out}-full`;
   const incOut = `${out}-incremental`;
-  for (const dir of [fullOut, incOut]) await rm(dir, { recursive: true, force: true });
+  // The incremental run's starting point, put back before each repeat (below).
+  const incBase = `${out}-incremental-base`;
+  for (const dir of [fullOut, incOut, incBase]) await rm(dir, { recursive: true, force: true });
 
   // The nightly scenario: the lake holds 365 days up to the day before --as-of, the last complete day, which is
   // what both runs are as of. The full run reads every day; the incremental run continues the state of the night
@@ -234,20 +236,19 @@ async function main() {
     }
     // Each repeat continues the same night: the output folder is put back as the base run left it, so every run
     // reads the same state and the same new day.
-    const baseCopy = `${incOut}-base`;
-    if (repeat > 1) await cp(incOut, baseCopy, { recursive: true });
+    if (repeat > 1) await cp(incOut, incBase, { recursive: true });
     const incrementalRuns: ChildRun[] = [];
     for (let i = 0; i < repeat; i++) {
       if (i > 0) {
         await rm(incOut, { recursive: true, force: true });
-        await cp(baseCopy, incOut, { recursive: true });
+        await cp(incBase, incOut, { recursive: true });
       }
       process.stderr.write(`incremental refresh as of ${runAsOf}${repeat > 1 ? `, run ${i + 1} of ${repeat}` : ''} …\n`);
       const run = childRefresh(incOut, runAsOf, false);
       if (run.mode.mode !== 'incremental') throw new Error(`expected an incremental run, got ${JSON.stringify(run.mode)}`);
       incrementalRuns.push(run);
     }
-    await rm(baseCopy, { recursive: true, force: true });
+    await rm(incBase, { recursive: true, force: true });
     const incremental = { ...incrementalRuns.at(-1)!, stages: medianStages(incrementalRuns.map((r) => r.stages)) };
     // Only the grains the run merged were read (an unpartitioned customers table replaces the previous profiles).
     const merged = incremental.mergedGrains;
