@@ -161,6 +161,18 @@ function medianStages(runs: readonly StageFigure[][]): StageFigure[] {
   });
 }
 
+type RunFigures = Pick<ChildRun, 'totalSeconds' | 'peakRssMiB' | 'stages'>;
+
+/** Repeated runs of the same refresh as one figure: the median time, per stage the medians, the highest peak. */
+function summarizeRuns(runs: readonly RunFigures[]): RunFigures & { runsSeconds: number[] } {
+  return {
+    totalSeconds: median(runs.map((r) => r.totalSeconds)),
+    runsSeconds: runs.map((r) => r.totalSeconds),
+    peakRssMiB: Math.max(...runs.map((r) => r.peakRssMiB)),
+    stages: medianStages(runs.map((r) => r.stages)),
+  };
+}
+
 interface ChildRun {
   prefix: string;
   mode: RefreshResult['mode'];
@@ -249,9 +261,10 @@ async function main() {
       incrementalRuns.push(run);
     }
     await rm(incBase, { recursive: true, force: true });
-    const incremental = { ...incrementalRuns.at(-1)!, stages: medianStages(incrementalRuns.map((r) => r.stages)) };
+    const last = incrementalRuns.at(-1)!;
+    const incremental = summarizeRuns(incrementalRuns);
     // Only the grains the run merged were read (an unpartitioned customers table replaces the previous profiles).
-    const merged = incremental.mergedGrains;
+    const merged = last.mergedGrains;
     const stateBytes = merged.reduce((total, grain) => total + grainBytes[grain], 0);
     for (const figure of incremental.stages) {
       const staged = /^stage (\w+)$/.exec(figure.stage)?.[1] as TableName | undefined;
@@ -259,13 +272,13 @@ async function main() {
       const table = /^state (\w+) \(merge\)$/.exec(figure.stage)?.[1];
       if (table) figure.inputBytes = merged.filter((g) => STATE_SOURCE[g] === table).reduce((total, g) => total + grainBytes[g], 0);
     }
-    const identical = await sameSegments(path.join(fullOut, full.result.prefix, 'customer_segments'), path.join(incOut, incremental.prefix, 'customer_segments'));
+    const identical = await sameSegments(path.join(fullOut, full.result.prefix, 'customer_segments'), path.join(incOut, last.prefix, 'customer_segments'));
     const incrementalRead = sum(incBytes) + stateBytes;
     incrementalReport = {
       /** As for the full refresh: the median of the runs, per stage the medians, the highest peak. */
-      totalSeconds: round(median(incrementalRuns.map((r) => r.totalSeconds))),
-      runsSeconds: incrementalRuns.map((r) => round(r.totalSeconds)),
-      peakRssMiB: Math.max(...incrementalRuns.map((r) => r.peakRssMiB)),
+      totalSeconds: round(incremental.totalSeconds),
+      runsSeconds: incremental.runsSeconds.map((v) => round(v)),
+      peakRssMiB: incremental.peakRssMiB,
       lakeBytesRead: sum(incBytes),
       stateBytesRead: stateBytes,
       bytesRead: incrementalRead,
@@ -280,20 +293,16 @@ async function main() {
   // On this shared VM the same run varies by about ±10 % from one minute to the next. With --repeat N the full
   // refresh runs N times (the first above, the others each in a process of their own; per stage, the medians too),
   // each followed by the limit, and the medians are compared, so a slow minute does not decide the ratio.
-  const refreshRuns = [full.totalSeconds];
-  const stageRuns = [full.stages];
+  const fullRuns: RunFigures[] = [{ totalSeconds: full.totalSeconds, peakRssMiB: mib(peak), stages: full.stages }];
   const limitRuns = [limit.ms / 1000];
-  let fullPeakMiB = mib(peak);
   for (let i = 1; i < repeat; i++) {
     process.stderr.write(`full refresh as of ${runAsOf}, run ${i + 1} of ${repeat} …\n`);
-    const again = childRefresh(`${fullOut}-${i}`, runAsOf, true);
+    fullRuns.push(childRefresh(`${fullOut}-${i}`, runAsOf, true));
     await rm(`${fullOut}-${i}`, { recursive: true, force: true });
-    refreshRuns.push(again.totalSeconds);
-    stageRuns.push(again.stages);
-    fullPeakMiB = Math.max(fullPeakMiB, again.peakRssMiB);
     limitRuns.push((await runLimit(lake, { threads, memoryLimit })).ms / 1000);
   }
-  const refreshSeconds = median(refreshRuns);
+  const fullSummary = summarizeRuns(fullRuns);
+  const { totalSeconds: refreshSeconds, runsSeconds: refreshRuns, peakRssMiB: fullPeakMiB } = fullSummary;
   const limitSeconds = median(limitRuns);
   const withAlternatives = !values['skip-alternatives'];
   let alternatives: Record<string, unknown> | null = null;
@@ -330,7 +339,7 @@ async function main() {
       memoryLimit,
       customersSegmented: full.result.quality.coverage.customers,
       lakeBytesRead: sum(fullBytes),
-      stages: medianStages(stageRuns),
+      stages: fullSummary.stages,
     },
     limit: {
       /** The median of the measurements, each the faster of two runs. */
