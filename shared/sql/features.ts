@@ -18,8 +18,8 @@ import { stateRelation, type StateGrain } from './state.ts';
 /**
  * The most frequent (or highest-weighted) value per customer; ties go to the alphabetically first value. Without
  * a weight expression the source already has one row per customer and value, with its weight in `weight`.
- * A window, not min_by(value, ROW(-weight, value)): the aggregate was 0.4 s faster at 1 M customers, but at 3 M
- * its hash table, beside the category lists', ran out of a 2.5 GB buffer that the window's sort spills within.
+ * A window, not min_by(value, ROW(-weight, value)): the aggregate is faster, but at 3 M customers its hash table
+ * ran out of a buffer that the window's sort spills within (README, Performance: tried and dropped).
  */
 function topValue(name: string, source: string, valueExpr: string, weightExpr?: string): string {
   const weighted = weightExpr
