@@ -7,10 +7,11 @@ import { EngineOutOfMemoryError, SegmentsError, describeError } from '../errors.
 import { generateLake } from '../generate/generate-lake.ts';
 import { createLogger, jsonLinesSink, type Logger } from '../logging.ts';
 import { DEFAULT_MEMORY_LIMIT, refreshLocal } from '../pipeline/local.ts';
-import type { RefreshResult, StageEvent } from '../pipeline/refresh.ts';
+import type { StageEvent } from '../pipeline/refresh.ts';
 import { addDays, utcDate } from '../time.ts';
 import { TOOL_VERSION } from '../version.ts';
 import { writeJsonSchemas } from './schemas.ts';
+import { renderSummary } from './summary.ts';
 
 /** Exit codes: 0 success, 1 failure, 2 usage, 3 bad input or config, 4 quality gate refused to publish, 5 another refresh is running. */
 export const EXIT = { ok: 0, failure: 1, usage: 2, badInput: 3, qualityGate: 4, alreadyRunning: 5 } as const;
@@ -164,46 +165,6 @@ async function ensureSampleLake(lake: string, asOf: string, json: boolean): Prom
     );
   }
   return true;
-}
-
-function renderSummary(result: RefreshResult, outDir: string, seconds: number): string {
-  const q = result.quality;
-  const fmt = (n: number) => n.toLocaleString('en-US');
-  const pct = (n: number) => `${(n * 100).toFixed(1)}%`;
-  const lines: string[] = [];
-  lines.push('', `Run ${result.runId}  as of ${q.provenance.as_of}  (${seconds.toFixed(1)} s)`);
-  lines.push(`Refresh: ${result.mode.mode} — ${result.mode.reason}`);
-  lines.push(`Data ${q.provenance.data_from?.slice(0, 10) ?? '–'} → ${q.provenance.data_to?.slice(0, 10) ?? '–'}, config ${q.provenance.config_hash}`);
-  lines.push('', 'Input          read    accepted   rejected');
-  for (const [table, t] of Object.entries(q.tables)) {
-    if (!t.present) {
-      lines.push(`  ${table.padEnd(10)}  (absent)`);
-      continue;
-    }
-    const reasons = Object.entries(t.rejected_by_reason).map(([r, n]) => `${r} ${fmt(n ?? 0)}`).join(', ');
-    lines.push(`  ${table.padEnd(10)} ${fmt(t.rows_read).padStart(10)} ${fmt(t.rows_accepted).padStart(11)} ${fmt(t.rows_rejected).padStart(10)}${reasons ? `  (${reasons})` : ''}`);
-  }
-  lines.push('', `Customers ${fmt(q.coverage.customers)}, coverage ${pct(q.coverage.share)}, RFM ${q.rfm.status} (${q.rfm.bins} bins, ${fmt(q.rfm.buyers)} buyers)`);
-  const headings = { rfm: 'RFM segments', lifecycle: 'Lifecycle stages', rule: 'Rule segments', discovered: 'Discovered segments' } as const;
-  for (const [kind, heading] of Object.entries(headings)) {
-    const rows = result.segments.segments.filter((x) => x.kind === kind);
-    if (rows.length === 0) continue;
-    lines.push('', `${heading.padEnd(26)}  customers   share   revenue share`);
-    for (const s of rows) {
-      lines.push(`  ${s.name.slice(0, 48).padEnd(48)} ${fmt(s.size).padStart(9)} ${pct(s.share).padStart(7)} ${pct(s.revenue_share).padStart(9)}`);
-    }
-  }
-  const personas = result.personas;
-  lines.push(
-    '',
-    `Personas ${fmt(personas.personas.length)} in ${personas.languages.join(', ')}${personas.suppressed.length > 0 ? `; ${fmt(personas.suppressed.length)} segments without one (smaller than ${fmt(personas.min_segment_size)} customers)` : ''}`,
-  );
-  for (const warning of q.warnings) lines.push(`warning: ${warning}`);
-  const root = path.resolve(outDir);
-  lines.push('', `Results in ${path.join(root, result.prefix)}`);
-  lines.push(`  customer_segments/ (Parquet), segments.json, personas.json, personas/<segment>.<lang>.json|.md, migration.json, history.json, segment_summary.csv, quality.json, manifest.json`);
-  lines.push(`  ${path.join(root, 'latest.json')} → ${result.runId}`, '');
-  return `${lines.join('\n')}\n`;
 }
 
 async function generateCommand(args: string[]): Promise<number> {

@@ -8,6 +8,26 @@ import { tempDir } from '../helpers/duckdb.ts';
 const cli = (args: string[]) =>
   spawnSync(process.execPath, ['--import', 'tsx', path.resolve('shared/cli/main.ts'), ...args], { encoding: 'utf8', timeout: 120_000 });
 
+/**
+ * The summary's tables as a reader sees them: every segment under its full name, and each figure's last digit
+ * in the column where its heading ends.
+ */
+function expectAlignedSummary(stdout: string, segments: { segments: { kind: string; name: string; size: number }[] }) {
+  const lines = stdout.split('\n');
+  const blocks = ['Input', 'RFM segments', 'Lifecycle stages', 'Rule segments', 'Discovered segments'];
+  for (const block of blocks) {
+    const start = lines.findIndex((l) => l.startsWith(block));
+    expect(start, block).toBeGreaterThan(-1);
+    const header = lines[start]!;
+    const ends = [...header.matchAll(/\S+(?: share)?/g)].slice(block === 'Input' ? 1 : block.split(' ').length).map((m) => m.index! + m[0].length);
+    const rows = lines.slice(start + 1, lines.indexOf('', start));
+    expect(rows.length, block).toBeGreaterThan(0);
+    for (const row of rows) for (const end of ends) expect(row.slice(end - 1, end + 1), `${block}: ${row}`).toMatch(/^[\d%] ?$/);
+  }
+  // The 'all' baseline is the Customers line, not a table row.
+  for (const s of segments.segments.filter((x) => x.kind !== 'all')) expect(stdout).toMatch(new RegExp(`^  ${s.name.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')} +${s.size.toLocaleString('en-US')} `, 'm'));
+}
+
 describe('segments CLI', () => {
   it('prints help with exit 0 and refuses unknown commands and options with exit 2', () => {
     expect(cli(['--help']).status).toBe(0);
@@ -75,7 +95,9 @@ describe('segments CLI', () => {
     const lake = path.join(dir, 'lake');
     const out = path.join(dir, 'out');
     expect(cli(['generate', '--out', lake, '--customers', '300', '--seed', '3', '--as-of', '2026-03-31']).status).toBe(0);
-    expect(cli(['refresh', '--lake', lake, '--out', out, '--as-of', '2026-03-31']).status).toBe(0);
+    const ok = cli(['refresh', '--lake', lake, '--out', out, '--as-of', '2026-03-31']);
+    expect(ok.status).toBe(0);
+    expectAlignedSummary(ok.stdout, JSON.parse(await readFile(path.join(out, JSON.parse(await readFile(path.join(out, 'latest.json'), 'utf8')).prefix, 'segments.json'), 'utf8')));
     const published = await readFile(path.join(out, 'latest.json'), 'utf8');
     const starved = cli(['refresh', '--lake', lake, '--out', out, '--as-of', '2026-03-31', '--full', '--memory-limit', '64MB']);
     expect(starved.status).toBe(1);
