@@ -29,7 +29,7 @@ import { discoveredSegmentRefs, indexDistributions, round, summarizeSegments } f
 import { customerFeaturesSql, customerPreferencesSql } from '../sql/features.ts';
 import { isValidIsoDate } from '../sql/literals.ts';
 import { migrationSql } from '../sql/migration.ts';
-import { buyerCountSql, coverageSql, customerSegmentsOutputSql, customerSegmentsSql, cutPointsSql, segmentMembersSql } from '../sql/segments.ts';
+import { buyerCountSql, coverageSql, customerSegmentsOutputSql, customerSegmentsSql, cutPointsSql } from '../sql/segments.ts';
 import { REJECT_FIELD, STAGE_SQL } from '../sql/staging.ts';
 import { distributionsSql, medianRecencySql, quarantineSql, rejectExamplesSql, segmentSummarySql, tableQualitySql } from '../sql/summaries.ts';
 import { getText, putJson, type ObjectStore } from '../stores/object-store.ts';
@@ -305,7 +305,6 @@ export async function refreshSegments(deps: RefreshDeps, input: RefreshInput): P
     }
 
     const summaries = await stage('summaries', async () => {
-      await engine.materialize('members', 'segment_members', segmentMembersSql(rel));
       const [summaryRows, medianRows, distributionRows, cutPointRows] = [
         await engine.query('segment summary', segmentSummarySql(rel)),
         await engine.query('median recency', medianRecencySql(rel)),
@@ -331,7 +330,7 @@ export async function refreshSegments(deps: RefreshDeps, input: RefreshInput): P
     // The state the next night's run continues from; read only once latest.json points at this run.
     await stage('write state', async () => {
       // Sorting the state is the run's last big memory user: nothing else is read from the engine any more.
-      await engine.release?.(['segment_members', 'customer_segments']);
+      await engine.release?.(['customer_segments']);
       for (const grain of keptStateGrains(inputs.customers.partitioned)) {
         await engine.unload(`unload state ${grain}`, stateOutputSql(rel, grain), { store, prefix: `${prefix}${stateFolder(grain)}` });
       }

@@ -65,19 +65,23 @@ export function customerPreferencesSql(rel: Relations): string {
   const state = (grain: StateGrain, notNull: string[]) =>
     `(SELECT * FROM ${rel[stateRelation(grain)]} WHERE ${notNull.map((c) => `${c} IS NOT NULL`).join(' AND ')})`;
   return `WITH
-${topValue('top_category', `(SELECT customer_id, category, amount AS weight FROM ${state('categories', ['category'])} AS c)`, 'category')},
-category_lists AS (
-  -- Sorting the finished small list, not the aggregate's input: an ordered array_agg cost half the features step.
-  SELECT customer_id, array_sort(array_agg(category)) AS categories
+category_ranks AS (
+  SELECT customer_id, category,
+    row_number() OVER (PARTITION BY customer_id ORDER BY amount DESC, category ASC) AS rn
   FROM ${state('categories', ['category'])} AS c
+),
+-- The top category and the category list in one pass over the ranked rows. Sorting the finished small list, not
+-- the aggregate's input: an ordered array_agg cost half the features step.
+top_category AS (
+  SELECT customer_id, max(CASE WHEN rn = 1 THEN category END) AS top_category, array_sort(array_agg(category)) AS categories
+  FROM category_ranks
   GROUP BY customer_id
 ),
 ${topValue('top_order_channel', state('places', ['channel']), 'channel', 'sum(rows_count)')},
 ${topValue('order_country', state('places', ['country']), 'country', 'sum(rows_count)')}
-SELECT ids.customer_id, tc.top_category, cl.categories, toc.top_order_channel, oc.order_country
-FROM (SELECT DISTINCT customer_id FROM ${rel.state_places} UNION SELECT customer_id FROM category_lists) AS ids
+SELECT ids.customer_id, tc.top_category, tc.categories, toc.top_order_channel, oc.order_country
+FROM (SELECT DISTINCT customer_id FROM ${rel.state_places} UNION SELECT customer_id FROM top_category) AS ids
 LEFT JOIN top_category AS tc ON tc.customer_id = ids.customer_id
-LEFT JOIN category_lists AS cl ON cl.customer_id = ids.customer_id
 LEFT JOIN top_order_channel AS toc ON toc.customer_id = ids.customer_id
 LEFT JOIN order_country AS oc ON oc.customer_id = ids.customer_id`;
 }

@@ -16,7 +16,6 @@ export const BUILT_RELATIONS = [
   'customer_preferences',
   'customer_features',
   'customer_segments',
-  'segment_members',
 ] as const;
 /**
  * The previous complete run's published customer_segments (customer_id, rfm_segment, lifecycle_stage), attached by

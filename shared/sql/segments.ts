@@ -87,11 +87,6 @@ UNION ALL SELECT 'rule', t.segment_id${c} FROM ${source} AS s CROSS JOIN UNNEST(
 UNION ALL SELECT 'discovered', s.discovered_segment${c} FROM ${source} AS s WHERE s.discovered_segment IS NOT NULL`;
 }
 
-/** One row per (kind, segment, customer). */
-export function segmentMembersSql(rel: Relations): string {
-  return membershipsSql(rel.customer_segments, ['customer_id']);
-}
-
 export function coverageSql(rel: Relations): string {
   return `SELECT
   (SELECT count(*) FROM ${rel.customer_features}) AS known_customers,

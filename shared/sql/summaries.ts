@@ -5,65 +5,98 @@ import { rowValuesSql } from './staging.ts';
 
 /**
  * Segment-level aggregates: small results (one row per segment, or per segment and value) that the pipeline
- * reads back to build segments.json and personas.json. Each is one scan of the membership join.
+ * reads back to build segments.json and personas.json. Each is one scan of customer_segments.
  */
-
-const membersJoin = (rel: Relations) =>
-  `${rel.segment_members} AS m JOIN ${rel.customer_segments} AS s ON s.customer_id = m.customer_id`;
-
-export function segmentSummarySql(rel: Relations): string {
-  return `SELECT m.kind, m.segment_id,
-  count(*) AS customers,
-  sum(s.monetary) AS revenue,
-  sum(s.purchase_revenue) AS purchase_revenue,
-  sum(s.frequency) AS purchase_orders,
-  sum(s.returned_amount) AS returned_amount,
-  count_if(s.frequency > 0) AS buyers,
-  count_if(s.frequency = 0 AND s.events_count > 0) AS browsers,
-  count_if(s.events_count > 0) AS with_events,
-  count_if(s.has_profile) AS with_profile,
-  avg(CAST(s.frequency AS double)) AS avg_frequency,
-  avg(CAST(s.recency_days AS double)) AS avg_recency_days,
-  avg(s.monetary) AS avg_monetary,
-  sum(s.product_views) AS product_views,
-  sum(s.add_to_cart) AS add_to_cart,
-  sum(s.checkout_starts) AS checkout_starts,
-  sum(s.purchase_events) AS purchase_events,
-  sum(s.email_opens) AS email_opens,
-  sum(s.email_clicks) AS email_clicks,
-  sum(s.push_opens) AS push_opens,
-  sum(s.sms_clicks) AS sms_clicks,
-  sum(s.social_clicks) AS social_clicks,
-  sum(s.app_opens) AS app_opens,
-  sum(s.events_count) AS events,
-  avg(s.mobile_share) AS avg_mobile_share,
-  avg(s.app_share) AS avg_app_share,
-  count_if(s.email_opt_in) AS email_opt_in,
-  count_if(s.sms_opt_in) AS sms_opt_in,
-  count_if(s.push_opt_in) AS push_opt_in,
-  count_if(s.age IS NOT NULL) AS with_age,
-  avg(CAST(s.age AS double)) AS avg_age,
-  sum(s.christmas_orders) AS christmas_orders,
-  sum(s.halloween_orders) AS halloween_orders,
-  count_if(cardinality(s.interests) > 0) AS with_interests,
-  count_if(cardinality(s.lifestyle) > 0) AS with_lifestyle,
-  stddev_pop(CAST(s.frequency AS double)) AS sd_frequency,
-  stddev_pop(CAST(s.recency_days AS double)) AS sd_recency_days,
-  stddev_pop(CAST(s.monetary AS double)) AS sd_monetary,
-  stddev_pop(s.mobile_share) AS sd_mobile_share,
-  stddev_pop(s.app_share) AS sd_app_share,
-  stddev_pop(CAST(s.social_clicks AS double)) AS sd_social_clicks
-FROM ${membersJoin(rel)}
-GROUP BY m.kind, m.segment_id`;
-}
 
 /**
  * Customers who belong to exactly the same segments share a membership signature. Counting per signature first
  * and fanning the counts out to the signature's segments afterwards gives the same per-segment counts as counting
  * over the membership join, with the heavy grouping over one row per customer instead of one per membership
- * (about six per customer). Only counts and sums of counts are fanned out, so the result is exact.
+ * (about six per customer). Counts and sums add up exactly across signatures; averages and deviations are
+ * rebuilt from fanned-out counts, sums and sums of squares (segmentSummarySql).
  */
 const SIGNATURE = ['rfm_segment', 'lifecycle_stage', 'discovered_segment', 'segments'] as const;
+
+/** Per-segment sums and counts: the column each sums, or the condition each counts. */
+const SUMMARY_SUMS: Readonly<Record<string, string>> = {
+  revenue: 'sum(monetary)',
+  purchase_revenue: 'sum(purchase_revenue)',
+  purchase_orders: 'sum(frequency)',
+  returned_amount: 'sum(returned_amount)',
+  buyers: 'count_if(frequency > 0)',
+  browsers: 'count_if(frequency = 0 AND events_count > 0)',
+  with_events: 'count_if(events_count > 0)',
+  with_profile: 'count_if(has_profile)',
+  product_views: 'sum(product_views)',
+  add_to_cart: 'sum(add_to_cart)',
+  checkout_starts: 'sum(checkout_starts)',
+  purchase_events: 'sum(purchase_events)',
+  email_opens: 'sum(email_opens)',
+  email_clicks: 'sum(email_clicks)',
+  push_opens: 'sum(push_opens)',
+  sms_clicks: 'sum(sms_clicks)',
+  social_clicks: 'sum(social_clicks)',
+  app_opens: 'sum(app_opens)',
+  events: 'sum(events_count)',
+  email_opt_in: 'count_if(email_opt_in)',
+  sms_opt_in: 'count_if(sms_opt_in)',
+  push_opt_in: 'count_if(push_opt_in)',
+  with_age: 'count_if(age IS NOT NULL)',
+  christmas_orders: 'sum(christmas_orders)',
+  halloween_orders: 'sum(halloween_orders)',
+  with_interests: 'count_if(cardinality(interests) > 0)',
+  with_lifestyle: 'count_if(cardinality(lifestyle) > 0)',
+};
+/** Columns averaged per segment (`avg_<name>`, over non-NULL values) and those with a population standard deviation (`sd_<name>`). */
+const SUMMARY_MOMENTS: Readonly<Record<string, { value: string; avg: boolean; sd: boolean }>> = {
+  frequency: { value: 'CAST(frequency AS double)', avg: true, sd: true },
+  recency_days: { value: 'CAST(recency_days AS double)', avg: true, sd: true },
+  monetary: { value: 'CAST(monetary AS double)', avg: true, sd: true },
+  mobile_share: { value: 'mobile_share', avg: true, sd: true },
+  app_share: { value: 'app_share', avg: true, sd: true },
+  age: { value: 'CAST(age AS double)', avg: true, sd: false },
+  social_clicks: { value: 'CAST(social_clicks AS double)', avg: false, sd: true },
+};
+
+/**
+ * One row per segment: size, revenue, buyers and browsers, engagement sums, opt-ins, averages and standard
+ * deviations. Counted per membership signature and fanned out, like the distributions: sums and counts add up
+ * exactly, and the averages and deviations come from each signature's count, sum and sum of squares of the
+ * non-NULL values. It replaced a join of a one-row-per-membership table with the customers, several times slower
+ * (README, Performance); test/adapters/segment-fanout.test.ts checks it against that join.
+ */
+export function segmentSummarySql(rel: Relations): string {
+  const moments = Object.entries(SUMMARY_MOMENTS);
+  const perSignature = [
+    'count(*) AS customers',
+    ...Object.entries(SUMMARY_SUMS).map(([name, expr]) => `${expr} AS ${name}`),
+    ...moments.flatMap(([name, m]) => [`count(${m.value}) AS n_${name}`, `sum(${m.value}) AS s_${name}`, `sum(${m.value} * ${m.value}) AS q_${name}`]),
+  ];
+  const carried = ['customers', ...Object.keys(SUMMARY_SUMS), ...moments.flatMap(([name]) => [`n_${name}`, `s_${name}`, `q_${name}`])];
+  // Written out rather than avg() and stddev_pop(): the per-signature moments are what is fanned out. A guard,
+  // not nullif: a segment with no values of a column gets NULL in both engines, never a division by zero.
+  const mean = (name: string) => `CAST(sum(s_${name}) AS double) / sum(n_${name})`;
+  const whenAny = (name: string, expr: string) => `CASE WHEN sum(n_${name}) > 0 THEN ${expr} END`;
+  const perSegment = [
+    'CAST(sum(customers) AS bigint) AS customers',
+    ...Object.keys(SUMMARY_SUMS).map((name) => `sum(${name}) AS ${name}`),
+    ...moments.filter(([, m]) => m.avg).map(([name]) => `${whenAny(name, mean(name))} AS avg_${name}`),
+    // greatest(0, …): rounding can leave E[x²] − E[x]² a hair below zero for a constant column.
+    ...moments.filter(([, m]) => m.sd).map(([name]) => `${whenAny(name, `sqrt(greatest(0, CAST(sum(q_${name}) AS double) / sum(n_${name}) - ${mean(name)} * ${mean(name)}))`)} AS sd_${name}`),
+  ];
+  return `WITH counted AS (
+  SELECT ${SIGNATURE.join(', ')},
+    ${perSignature.join(',\n    ')}
+  FROM ${rel.customer_segments}
+  GROUP BY ${SIGNATURE.join(', ')}
+)
+SELECT kind, segment_id,
+  ${perSegment.join(',\n  ')}
+FROM (
+${membershipsSql('counted', carried)}
+) AS fanned
+GROUP BY kind, segment_id`;
+}
 
 /**
  * `counted` (signature columns, further columns and a `customers` count) summed per segment and further columns.

@@ -337,7 +337,7 @@ describe('AthenaQueryEngine: relations and inputs', () => {
     const e = engine();
     expect(e.name).toBe('athena');
     expect(e.relations.stg_orders).toBe(`"segments"."${TABLE_PREFIX}__stg_orders"`);
-    expect(e.relations.segment_members).toBe(`"segments"."${TABLE_PREFIX}__segment_members"`);
+    expect(e.relations.customer_segments).toBe(`"segments"."${TABLE_PREFIX}__customer_segments"`);
   });
 
   it('makes present tables read their Glue table and absent optional ones empty', async () => {

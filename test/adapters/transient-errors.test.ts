@@ -406,7 +406,7 @@ describe('Athena: throttling and transient faults on the API calls', () => {
       Promise.all(queries.map((i) => subject.query(`step_${i}`, `-- statement ${i}\nSELECT n, label FROM t${i}`))),
       subject.materialize('features', 'customer_features', 'SELECT 1 AS x'),
       subject.materialize('segments', 'customer_segments', 'SELECT 2 AS x'),
-      subject.materialize('members', 'segment_members', 'SELECT 3 AS x'),
+      subject.materialize('preferences', 'customer_preferences', 'SELECT 3 AS x'),
     ]);
 
     const injected = log.injected.length;

@@ -8,7 +8,7 @@ import { DuckDbQueryEngine } from '../../shared/engines/duckdb.ts';
 import { generateLake } from '../../shared/generate/generate-lake.ts';
 import { defaultSegmentsConfig } from '../../shared/segments/default-config.ts';
 import { discoverySampleSql } from '../../shared/sql/discovery.ts';
-import { customerSegmentsSql, segmentMembersSql } from '../../shared/sql/segments.ts';
+import { customerSegmentsSql, membershipsSql } from '../../shared/sql/segments.ts';
 import { buildFeatures, tempDir } from '../helpers/duckdb.ts';
 
 /**
@@ -77,9 +77,9 @@ describe('persona discovery on planted archetypes', () => {
     });
   });
 
-  it('adds one discovered membership per customer to segment_members', async () => {
-    await engine.materialize('members', 'segment_members', segmentMembersSql(engine.relations));
-    const rows = await engine.query('members', `SELECT count(*) AS n, count(DISTINCT customer_id) AS c FROM ${engine.relations.segment_members} WHERE kind = 'discovered'`);
+  it('adds one discovered membership per customer to the memberships', async () => {
+    const members = membershipsSql(engine.relations.customer_segments, ['customer_id']);
+    const rows = await engine.query('members', `SELECT count(*) AS n, count(DISTINCT customer_id) AS c FROM (${members}) AS m WHERE kind = 'discovered'`);
     expect(Number(rows[0]?.n)).toBe(outcome.population);
     expect(Number(rows[0]?.c)).toBe(outcome.population);
   });

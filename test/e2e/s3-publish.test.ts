@@ -137,7 +137,7 @@ describe('refresh publishing to S3', () => {
 
   it.each<[string, Faults]>([
     ['writing personas.json fails', { store: (key) => key.endsWith('/personas.json') }],
-    ['a query in the summaries step fails', { engine: (step) => step === 'members' }],
+    ['a query in the summaries step fails', { engine: (step) => step === 'median recency' }],
   ])('keeps the previous run published when %s', async (_name, faults) => {
     const puts: RecordedPut[] = [];
     await expect(refresh(puts, faults)).rejects.toThrow(/simulated/);

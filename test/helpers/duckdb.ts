@@ -23,7 +23,7 @@ export async function scratchEngine(): Promise<DuckDbQueryEngine> {
 }
 
 /**
- * One refresh over `lakeDir` into `store` on a fresh DuckDB engine, with the materialize steps `failStep` picks
+ * One refresh over `lakeDir` into `store` on a fresh DuckDB engine, with the statements of the steps `failStep` picks
  * failing as an engine would: the publish-safety tests on every store share it.
  */
 export async function refreshOnDuckDb(
@@ -34,9 +34,14 @@ export async function refreshOnDuckDb(
 ): Promise<RefreshResult> {
   const engine = await DuckDbQueryEngine.open({ lakeDir, threads: 2 });
   const materialize = engine.materialize.bind(engine);
+  const query = engine.query.bind(engine);
   engine.materialize = async (step, name, sql) => {
     if (failStep?.(step)) throw new QueryFailedError(`simulated failure in ${step}`, { step });
     return materialize(step, name, sql);
+  };
+  engine.query = async (step, sql) => {
+    if (failStep?.(step)) throw new QueryFailedError(`simulated failure in ${step}`, { step });
+    return query(step, sql);
   };
   try {
     return await refreshSegments(

@@ -3,7 +3,7 @@ import { TABLE_NAMES } from '../../shared/contracts/lake.ts';
 import { defaultSegmentsConfig } from '../../shared/segments/default-config.ts';
 import { customerFeaturesSql } from '../../shared/sql/features.ts';
 import { PLAIN_RELATIONS } from '../../shared/sql/relations.ts';
-import { coverageSql, customerSegmentsSql, cutPointsSql, segmentMembersSql } from '../../shared/sql/segments.ts';
+import { coverageSql, customerSegmentsSql, cutPointsSql } from '../../shared/sql/segments.ts';
 import { STAGE_SQL } from '../../shared/sql/staging.ts';
 import { distributionsSql, medianRecencySql, quarantineSql, rejectExamplesSql, segmentSummarySql, tableQualitySql } from '../../shared/sql/summaries.ts';
 
@@ -17,7 +17,6 @@ function allStatements(): string[] {
     customerFeaturesSql(rel, asOf),
     customerSegmentsSql(rel, config, asOf, 5),
     customerSegmentsSql(rel, config, asOf, 3),
-    segmentMembersSql(rel),
     coverageSql(rel),
     cutPointsSql(rel),
     segmentSummarySql(rel),
