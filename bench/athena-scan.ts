@@ -44,10 +44,26 @@ for (const kind of ['query', 'materialize', 'unload'] as const) {
   (engine as unknown as Record<string, unknown>)[kind] = (step: string, ...rest: unknown[]) => {
     const sql = String(kind === 'materialize' ? rest[1] : rest[0]);
     // The DuckDB adapter's own reads of the lake are not statements Athena would get.
-    if (!step.startsWith('load ') && !step.startsWith('malformed ')) statements.push({ kind, step, sql });
+    if (!step.startsWith('load ') && !step.startsWith('malformed ') && !step.startsWith('size ')) statements.push({ kind, step, sql });
     return original(step, ...rest);
   };
 }
+
+const sizes = new Map<RelationName, number>();
+const sizesStore = new LocalObjectStore(path.join(scratch, 'sizes'));
+/** A built table's size as ZSTD Parquet, as the Athena adapter's CTAS would write it. */
+async function measureSize(name: BuiltRelation): Promise<void> {
+  if (sizes.has(name)) return;
+  await engine.unload(`size ${name}`, `SELECT * FROM ${engine.relations[name]}`, { store: sizesStore, prefix: `${name}/` });
+  sizes.set(name, (await sizesStore.list(`${name}/`)).reduce((sum, o) => sum + o.bytes, 0));
+}
+// The pipeline drops tables it no longer needs (staged rows once their state is built): each is measured just
+// before, the rest after the run.
+const release = engine.release.bind(engine);
+engine.release = async (names) => {
+  for (const name of names) await measureSize(name);
+  return release(names);
+};
 
 try {
   const inputs = await engine.prepareInputs();
@@ -59,13 +75,8 @@ try {
   const refreshSeconds = (performance.now() - started) / 1000;
   const recorded = statements.splice(0);
 
-  const sizes = new Map<RelationName, number>();
   for (const table of TABLE_NAMES) sizes.set(`raw_${table}`, inputs[table].bytes);
-  const sizesStore = new LocalObjectStore(path.join(scratch, 'sizes'));
-  for (const name of BUILT_RELATIONS) {
-    await engine.unload(`size ${name}`, `SELECT * FROM ${engine.relations[name]}`, { store: sizesStore, prefix: `${name}/` });
-    sizes.set(name, (await sizesStore.list(`${name}/`)).reduce((sum, o) => sum + o.bytes, 0));
-  }
+  for (const name of BUILT_RELATIONS) await measureSize(name);
 
   const names = [...sizes.keys()];
   const perStatement = recorded.map((s) => {
