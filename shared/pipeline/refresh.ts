@@ -224,7 +224,11 @@ export async function refreshSegments(deps: RefreshDeps, input: RefreshInput): P
     } else if ((tables.orders?.rows_accepted ?? 0) === 0) failures.push('orders: no accepted rows, nothing to segment');
     const freshness = freshnessOf(maxTs, input.asOf, input.config.freshness);
     if (freshness.status === 'stale') {
-      failures.push(`data is stale: newest accepted row ${maxTs ?? 'none'} is ${freshness.age_days ?? '∞'} days before the as-of date (limit ${input.config.freshness.failAfterDays})`);
+      failures.push(
+        maxTs === null
+          ? 'data is stale: no table has an accepted row, so nothing shows the data is current'
+          : `data is stale: newest accepted row ${maxTs} is ${freshness.age_days} days before the as-of date (limit ${input.config.freshness.failAfterDays})`,
+      );
     } else if (freshness.status === 'stale_warning') {
       warnings.push(`newest accepted row is ${freshness.age_days} days before the as-of date`);
     }

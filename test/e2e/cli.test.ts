@@ -80,6 +80,24 @@ describe('segments CLI', () => {
     expect(spawnSync('ls', [path.join(dir, 'out', 'latest.json')]).status).not.toBe(0);
   });
 
+  it('exits 4 when every order row is bad, naming the quarantine folder and each reason, and publishes nothing', async () => {
+    const dir = await tempDir('cli-all-bad');
+    await mkdir(path.join(dir, 'lake', 'orders'), { recursive: true });
+    await writeFile(
+      path.join(dir, 'lake', 'orders', 'bad.csv'),
+      'order_id,customer_id,order_ts,amount\no1,,2026-01-01T00:00:00Z,3\no2,c2,notadate,4\no3,c3,2026-01-02T00:00:00Z,abc\n',
+    );
+    const result = cli(['refresh', '--lake', path.join(dir, 'lake'), '--out', path.join(dir, 'out'), '--as-of', '2026-01-03']);
+    expect(result.status).toBe(4);
+    expect(result.stderr).toMatch(/orders: 100% of rows were quarantined \(limit \d+%\); see runs\/[^/]+\/quarantine\/orders/);
+    expect(result.stderr).toContain('orders: no accepted rows, nothing to segment');
+    expect(result.stderr).toContain('no table has an accepted row');
+    expect(result.stderr).not.toContain('∞');
+    const quality = JSON.parse(await readFile(path.join(dir, 'out', /see (runs\/[^/]+)\//.exec(result.stderr)![1]!, 'quality.json'), 'utf8'));
+    expect(quality.tables.orders.rejected_by_reason).toEqual({ missing_customer_id: 1, bad_timestamp: 1, non_numeric_amount: 1 });
+    expect(spawnSync('ls', [path.join(dir, 'out', 'latest.json')]).status).not.toBe(0);
+  });
+
   it('exits 4 when the quality gate refuses stale data, and publishes nothing', async () => {
     const dir = await tempDir('cli-stale');
     await mkdir(path.join(dir, 'lake', 'orders'), { recursive: true });
