@@ -16,16 +16,12 @@ import { stateRelation, type StateGrain } from './state.ts';
  */
 
 /**
- * The most frequent (or highest-weighted) value per customer; ties go to the alphabetically first value. Without
- * a weight expression the source already has one row per customer and value, with its weight in `weight`.
- * A window, not min_by(value, ROW(-weight, value)): the aggregate is faster, but at 3 M customers its hash table
+ * The value with the highest total weight per customer; ties go to the alphabetically first value. A window, not min_by(value, ROW(-weight, value)): the aggregate is faster, but at 3 M customers its hash table
  * ran out of a buffer that the window's sort spills within (README, Performance: tried and dropped).
  */
-function topValue(name: string, source: string, valueExpr: string, weightExpr?: string): string {
-  const weighted = weightExpr
-    ? `SELECT customer_id, ${valueExpr} AS value, ${weightExpr} AS weight
-      FROM ${source} WHERE ${valueExpr} IS NOT NULL GROUP BY customer_id, ${valueExpr}`
-    : `SELECT customer_id, ${valueExpr} AS value, weight FROM ${source}`;
+function topValue(name: string, source: string, valueExpr: string, weightExpr: string): string {
+  const weighted = `SELECT customer_id, ${valueExpr} AS value, ${weightExpr} AS weight
+      FROM ${source} WHERE ${valueExpr} IS NOT NULL GROUP BY customer_id, ${valueExpr}`;
   return `${name} AS (
   SELECT customer_id, value AS ${name} FROM (
     SELECT customer_id, value,
@@ -70,8 +66,9 @@ category_ranks AS (
     row_number() OVER (PARTITION BY customer_id ORDER BY amount DESC, category ASC) AS rn
   FROM ${state('categories', ['category'])} AS c
 ),
--- The top category and the category list in one pass over the ranked rows. Sorting the finished small list, not
--- the aggregate's input: an ordered array_agg cost half the features step.
+-- The top category (by spend, ties to the alphabetically first, as topValue ranks) and the category list in one
+-- pass over the ranked rows. Sorting the finished small list, not the aggregate's input: an ordered array_agg
+-- cost half the features step.
 top_category AS (
   SELECT customer_id, max(CASE WHEN rn = 1 THEN category END) AS top_category, array_sort(array_agg(category)) AS categories
   FROM category_ranks
