@@ -9,7 +9,7 @@ const pct = (n: number) => `${(n * 100).toFixed(1)}%`;
  * included), so headings sit over their figures whatever the segment names and counts. Nothing is cut: a
  * config's segment name is what the marketer will look for.
  */
-export function textTable(heading: readonly string[], rows: readonly (readonly string[])[], trailing: readonly string[] = []): string[] {
+function textTable(heading: readonly string[], rows: readonly (readonly string[])[], trailing: readonly string[] = []): string[] {
   const widths = heading.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i]!.length)));
   const line = (cells: readonly string[]) => cells.map((c, i) => (i === 0 ? c.padEnd(widths[i]!) : c.padStart(widths[i]!))).join('  ');
   return [line(heading).trimEnd(), ...rows.map((r, i) => `${line(r)}${trailing[i] ?? ''}`.trimEnd())];

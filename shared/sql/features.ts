@@ -16,19 +16,23 @@ import { stateRelation, type StateGrain } from './state.ts';
  */
 
 /**
- * The value with the highest total weight per customer; ties go to the alphabetically first value. A window, not min_by(value, ROW(-weight, value)): the aggregate is faster, but at 3 M customers its hash table
- * ran out of a buffer that the window's sort spills within (README, Performance: tried and dropped).
+ * Each customer's values (`customer_id`, `value`, `weight`) ranked by weight, ties to the alphabetically first
+ * value: rank 1 is the customer's top value. A window, not min_by(value, ROW(-weight, value)): the aggregate is
+ * faster, but at 3 M customers its hash table ran out of a buffer that the window's sort spills within (README,
+ * Performance: tried and dropped).
  */
-function topValue(name: string, source: string, valueExpr: string, weightExpr: string): string {
-  const weighted = `SELECT customer_id, ${valueExpr} AS value, ${weightExpr} AS weight
-      FROM ${source} WHERE ${valueExpr} IS NOT NULL GROUP BY customer_id, ${valueExpr}`;
-  return `${name} AS (
-  SELECT customer_id, value AS ${name} FROM (
-    SELECT customer_id, value,
+const rankedValues = (weighted: string) => `SELECT customer_id, value,
       row_number() OVER (PARTITION BY customer_id ORDER BY weight DESC, value ASC) AS rn
     FROM (
       ${weighted}
-    ) AS w
+    ) AS w`;
+
+/** The value with the highest total weight per customer (rankedValues' rank 1). */
+function topValue(name: string, source: string, valueExpr: string, weightExpr: string): string {
+  return `${name} AS (
+  SELECT customer_id, value AS ${name} FROM (
+    ${rankedValues(`SELECT customer_id, ${valueExpr} AS value, ${weightExpr} AS weight
+      FROM ${source} WHERE ${valueExpr} IS NOT NULL GROUP BY customer_id, ${valueExpr}`)}
   ) AS ranked WHERE rn = 1
 )`;
 }
@@ -62,15 +66,13 @@ export function customerPreferencesSql(rel: Relations): string {
     `(SELECT * FROM ${rel[stateRelation(grain)]} WHERE ${notNull.map((c) => `${c} IS NOT NULL`).join(' AND ')})`;
   return `WITH
 category_ranks AS (
-  SELECT customer_id, category,
-    row_number() OVER (PARTITION BY customer_id ORDER BY amount DESC, category ASC) AS rn
-  FROM ${state('categories', ['category'])} AS c
+  ${rankedValues(`SELECT customer_id, category AS value, amount AS weight FROM ${state('categories', ['category'])} AS c`)}
 ),
--- The top category (by spend, ties to the alphabetically first, as topValue ranks) and the category list in one
--- pass over the ranked rows. Sorting the finished small list, not the aggregate's input: an ordered array_agg
--- cost half the features step.
+-- The top category by spend and the category list in one pass over the ranked rows (the state has one row per
+-- customer and category). Sorting the finished small list, not the aggregate's input: an ordered array_agg cost
+-- half the features step.
 top_category AS (
-  SELECT customer_id, max(CASE WHEN rn = 1 THEN category END) AS top_category, array_sort(array_agg(category)) AS categories
+  SELECT customer_id, max(CASE WHEN rn = 1 THEN value END) AS top_category, array_sort(array_agg(value)) AS categories
   FROM category_ranks
   GROUP BY customer_id
 ),

@@ -17,6 +17,31 @@ import { rowValuesSql } from './staging.ts';
  */
 const SIGNATURE = ['rfm_segment', 'lifecycle_stage', 'discovered_segment', 'segments'] as const;
 
+/**
+ * `counted` (signature columns, key columns and the `carried` per-signature columns) fanned out to each signature's
+ * segments and aggregated per segment and key; by default the `customers` count is summed. DuckDB computes the CTE
+ * once; Trino inlines it into each of the five segment kinds, so on Athena its scans of
+ * customer_segments (one row per customer, only the columns used) repeat five times. Those bytes are small next to
+ * the lake's, and Athena bills bytes, not the grouping work saved.
+ */
+function fannedOutSql(
+  counted: string,
+  keys: readonly string[],
+  carried: readonly string[] = ['customers'],
+  aggregates: readonly string[] = ['CAST(sum(customers) AS bigint) AS customers'],
+): string {
+  const groupBy = ['kind', 'segment_id', ...keys].join(', ');
+  return `WITH counted AS (
+${counted}
+)
+SELECT ${groupBy},
+  ${aggregates.join(',\n  ')}
+FROM (
+${membershipsSql('counted', [...keys, ...carried])}
+) AS fanned
+GROUP BY ${groupBy}`;
+}
+
 /** Per-segment sums and counts: the column each sums, or the condition each counts. */
 const SUMMARY_SUMS: Readonly<Record<string, string>> = {
   revenue: 'sum(monetary)',
@@ -84,37 +109,13 @@ export function segmentSummarySql(rel: Relations): string {
     // greatest(0, …): rounding can leave E[x²] − E[x]² a hair below zero for a constant column.
     ...moments.filter(([, m]) => m.sd).map(([name]) => `${whenAny(name, `sqrt(greatest(0, CAST(sum(q_${name}) AS double) / sum(n_${name}) - ${mean(name)} * ${mean(name)}))`)} AS sd_${name}`),
   ];
-  return `WITH counted AS (
-  SELECT ${SIGNATURE.join(', ')},
-    ${perSignature.join(',\n    ')}
-  FROM ${rel.customer_segments}
-  GROUP BY ${SIGNATURE.join(', ')}
-)
-SELECT kind, segment_id,
-  ${perSegment.join(',\n  ')}
-FROM (
-${membershipsSql('counted', carried)}
-) AS fanned
-GROUP BY kind, segment_id`;
+  const counted = `SELECT ${SIGNATURE.join(', ')},
+  ${perSignature.join(',\n  ')}
+FROM ${rel.customer_segments}
+GROUP BY ${SIGNATURE.join(', ')}`;
+  return fannedOutSql(counted, [], carried, perSegment);
 }
 
-/**
- * `counted` (signature columns, further columns and a `customers` count) summed per segment and further columns.
- * DuckDB computes the CTE once; Trino inlines it into each of the five segment kinds, so on Athena its scans of
- * customer_segments (one row per customer, only the columns used) repeat five times. Those bytes are small next to
- * the lake's, and Athena bills bytes, not the grouping work saved.
- */
-function fannedOutSql(counted: string, columns: readonly string[]): string {
-  const keys = columns.join(', ');
-  return `WITH counted AS (
-${counted}
-)
-SELECT kind, segment_id, ${keys}, CAST(sum(customers) AS bigint) AS customers
-FROM (
-${membershipsSql('counted', [...columns, 'customers'])}
-) AS fanned
-GROUP BY kind, segment_id, ${keys}`;
-}
 
 /**
  * Exact (lower) median of recency among a segment's buyers: the smallest recency at which the running count of

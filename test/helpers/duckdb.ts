@@ -35,12 +35,15 @@ export async function refreshOnDuckDb(
   const engine = await DuckDbQueryEngine.open({ lakeDir, threads: 2 });
   const materialize = engine.materialize.bind(engine);
   const query = engine.query.bind(engine);
-  engine.materialize = async (step, name, sql) => {
+  const failIfPicked = (step: string) => {
     if (failStep?.(step)) throw new QueryFailedError(`simulated failure in ${step}`, { step });
+  };
+  engine.materialize = async (step, name, sql) => {
+    failIfPicked(step);
     return materialize(step, name, sql);
   };
   engine.query = async (step, sql) => {
-    if (failStep?.(step)) throw new QueryFailedError(`simulated failure in ${step}`, { step });
+    failIfPicked(step);
     return query(step, sql);
   };
   try {
