@@ -135,7 +135,7 @@ async function refreshCommand(args: string[]): Promise<number> {
     outDir: values.out ?? DEFAULT_OUT,
     asOf,
     ...(values.config ? { configPath: values.config } : {}),
-    full: (values.full ?? false) || regenerated,
+    full: regenerated ? 'a new sample lake was generated, so no earlier feature state describes it' : (values.full ?? false),
     ...(memoryLimit ? { memoryLimit } : {}),
     log: stderrLogger(json),
     onStage: progressPrinter(json),

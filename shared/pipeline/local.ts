@@ -36,8 +36,8 @@ export interface LocalRefreshOptions {
   memoryLimit?: string;
   /** Chosen by the caller (tests: a fixed id for deterministic output); a new one is made otherwise. */
   runId?: string;
-  /** Recompute the feature state from every partition (see RefreshInput.full). */
-  full?: boolean;
+  /** Recompute the feature state from every partition; a text says why (see RefreshInput.full). */
+  full?: boolean | string;
   /** Lease lifetime; the lease is renewed every third of it (default LOCAL_LEASE_TTL_MS). */
   leaseTtlMs?: number;
 }
@@ -84,7 +84,7 @@ async function refreshWithEngine(
   try {
     return await refreshSegments(
       { engine, store: new LocalObjectStore(options.outDir), clock, log, toolVersion: TOOL_VERSION, ...(options.onStage ? { onStage: options.onStage } : {}) },
-      { asOf, config, runId, ...(options.full ? { full: true } : {}) },
+      { asOf, config, runId, ...(options.full ? { full: options.full } : {}) },
     );
   } finally {
     await engine.close();

@@ -11,8 +11,8 @@ export type RefreshMode =
 
 export interface ModeInput {
   readonly asOf: string;
-  /** The caller asked for a full recompute (--full, the Lambda event's `full`). */
-  readonly forceFull: boolean;
+  /** Why the caller wants a full recompute (--full, the Lambda event's `full`, a regenerated sample lake); null if it does not. */
+  readonly forceFull: string | null;
   /** The state of the run latest.json points at; null when there is none or it could not be read. */
   readonly previous: StateManifest | null;
   readonly stateConfigHash: string;
@@ -27,7 +27,7 @@ export interface ModeInput {
 
 export function chooseRefreshMode(input: ModeInput): RefreshMode {
   const { previous } = input;
-  if (input.forceFull) return { mode: 'full', reason: 'full recompute requested' };
+  if (input.forceFull) return { mode: 'full', reason: input.forceFull };
   if (!previous) return { mode: 'full', reason: 'no feature state from a previous run' };
   if (previous.state_version !== STATE_VERSION) {
     return { mode: 'full', reason: `the feature state has version ${previous.state_version}, this tool writes ${STATE_VERSION}` };

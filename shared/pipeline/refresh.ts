@@ -58,8 +58,11 @@ export interface RefreshInput {
   config: SegmentsConfig;
   /** Chosen by the caller to resume a run; a new one is made otherwise. */
   runId?: string;
-  /** Recompute the feature state from every partition even when the previous run's state could be updated. */
-  full?: boolean;
+  /**
+   * Recompute the feature state from every partition even when the previous run's state could be updated; a text
+   * says why, for the run's refresh reason (otherwise 'full recompute requested').
+   */
+  full?: boolean | string;
 }
 
 export interface RefreshResult {
@@ -502,7 +505,7 @@ async function chooseMode(deps: RefreshDeps, input: RefreshInput, previousRun: P
   }
   const mode = chooseRefreshMode({
     asOf: input.asOf,
-    forceFull: input.full ?? false,
+    forceFull: input.full === true ? 'full recompute requested' : input.full || null,
     previous,
     stateConfigHash: stateConfigHash(input.config),
     maxStateAgeDays: input.config.incremental.maxStateAgeDays,

@@ -5,8 +5,12 @@ import { describe, expect, it } from 'vitest';
 import { tempDir } from '../helpers/duckdb.ts';
 
 /** The command line as a user runs it: exit codes tell success, bad input and failure apart. */
-const cli = (args: string[]) =>
-  spawnSync(process.execPath, ['--import', 'tsx', path.resolve('shared/cli/main.ts'), ...args], { encoding: 'utf8', timeout: 120_000 });
+const cli = (args: string[], cwd?: string) =>
+  spawnSync(process.execPath, ['--import', import.meta.resolve('tsx'), path.resolve('shared/cli/main.ts'), ...args], {
+    encoding: 'utf8',
+    timeout: 120_000,
+    ...(cwd ? { cwd } : {}),
+  });
 
 /**
  * The summary's tables as a reader sees them: every segment under its full name, and each figure's last digit
@@ -38,6 +42,21 @@ describe('segments CLI', () => {
     expect(badLimit.status).toBe(2);
     expect(badLimit.stderr).toContain('--memory-limit lots: expected a size such as 1400MB or 2.5GB');
   });
+
+  it('with no options (npm start) generates the sample lake, publishes a run and says why it recomputed in full', async () => {
+    const cwd = await tempDir('cli-start');
+    const first = cli(['refresh'], cwd);
+    expect(first.status, first.stderr).toBe(0);
+    expect(first.stderr).toMatch(/generating a sample lake of 20,000 customers in \.data\/sample-lake/);
+    expect(first.stdout).toContain('Refresh: full — a new sample lake was generated, so no earlier feature state describes it');
+    const latest = JSON.parse(await readFile(path.join(cwd, '.data', 'out', 'latest.json'), 'utf8'));
+    expectAlignedSummary(first.stdout, JSON.parse(await readFile(path.join(cwd, '.data', 'out', latest.prefix, 'segments.json'), 'utf8')));
+    // The same day again: the lake is reused, and the reason is the state's, not the lake's.
+    const again = cli(['refresh'], cwd);
+    expect(again.status, again.stderr).toBe(0);
+    expect(again.stderr).not.toContain('generating a sample lake');
+    expect(again.stdout).toMatch(/Refresh: full — the feature state already covers \d{4}-\d{2}-\d{2}/);
+  }, 120_000);
 
   it('names the bad path of a config file and exits 3 before running anything', async () => {
     const dir = await tempDir('cli-config');

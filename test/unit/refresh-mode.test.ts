@@ -16,7 +16,7 @@ const state: StateManifest = {
 };
 const input = (over: Partial<ModeInput> = {}): ModeInput => ({
   asOf: '2026-03-31',
-  forceFull: false,
+  forceFull: null,
   previous: state,
   stateConfigHash: 'abc',
   maxStateAgeDays: 7,
@@ -30,7 +30,8 @@ describe('chooseRefreshMode', () => {
   });
 
   it.each([
-    ['asked for', input({ forceFull: true }), /requested/],
+    ['asked for', input({ forceFull: 'full recompute requested' }), /^full recompute requested$/],
+    ['the caller says why', input({ forceFull: 'the sample lake was regenerated' }), /^the sample lake was regenerated$/],
     ['no state', input({ previous: null }), /no feature state/],
     ['another state version', input({ previous: { ...state, state_version: STATE_VERSION + 1 } }), /version/],
     ['currency config changed', input({ stateConfigHash: 'xyz' }), /currency configuration changed/],
