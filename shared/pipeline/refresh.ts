@@ -175,7 +175,7 @@ export async function refreshSegments(deps: RefreshDeps, input: RefreshInput): P
     }, (r) => ({
       mode: r.mode.mode,
       reason: r.mode.reason,
-      tables: Object.values(r.inputs).filter((t) => t.present).map((t) => `${t.table} (${[`${t.files} files`, ...(t.prunedFiles > 0 ? [`${t.prunedFiles} pruned`] : []), ...(t.formats.length > 0 ? [t.formats.join('+')] : [])].join(', ')})`).join(', '),
+      tables: Object.values(r.inputs).filter((t) => t.present).map((t) => `${t.table} (${[`${t.files} file${t.files === 1 ? '' : 's'}`, ...(t.prunedFiles > 0 ? [`${t.prunedFiles} pruned`] : []), ...(t.formats.length > 0 ? [t.formats.join('+')] : [])].join(', ')})`).join(', '),
     }));
     const incremental = mode.mode === 'incremental';
 

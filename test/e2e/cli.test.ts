@@ -48,6 +48,7 @@ describe('segments CLI', () => {
     const first = cli(['refresh'], cwd);
     expect(first.status, first.stderr).toBe(0);
     expect(first.stderr).toMatch(/generating a sample lake of 20,000 customers in \.data\/sample-lake/);
+    expect(first.stderr).toMatch(/orders \(365 files, parquet\), customers \(1 file, csv\)/);
     expect(first.stdout).toContain('Refresh: full — a new sample lake was generated, so no earlier feature state describes it');
     const latest = JSON.parse(await readFile(path.join(cwd, '.data', 'out', 'latest.json'), 'utf8'));
     expectAlignedSummary(first.stdout, JSON.parse(await readFile(path.join(cwd, '.data', 'out', latest.prefix, 'segments.json'), 'utf8')));
