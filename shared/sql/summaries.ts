@@ -66,7 +66,6 @@ const SUMMARY_SUMS: Readonly<Record<string, string>> = {
   email_opt_in: 'count_if(email_opt_in)',
   sms_opt_in: 'count_if(sms_opt_in)',
   push_opt_in: 'count_if(push_opt_in)',
-  with_age: 'count_if(age IS NOT NULL)',
   christmas_orders: 'sum(christmas_orders)',
   halloween_orders: 'sum(halloween_orders)',
   with_interests: 'count_if(cardinality(interests) > 0)',
@@ -92,12 +91,11 @@ const SUMMARY_MOMENTS: Readonly<Record<string, { value: string; avg: boolean; sd
  */
 export function segmentSummarySql(rel: Relations): string {
   const moments = Object.entries(SUMMARY_MOMENTS);
-  const perSignature = [
-    'count(*) AS customers',
-    ...Object.entries(SUMMARY_SUMS).map(([name, expr]) => `${expr} AS ${name}`),
-    ...moments.flatMap(([name, m]) => [`count(${m.value}) AS n_${name}`, `sum(${m.value}) AS s_${name}`, `sum(${m.value} * ${m.value}) AS q_${name}`]),
+  const perSignature: [string, string][] = [
+    ['customers', 'count(*)'],
+    ...Object.entries(SUMMARY_SUMS),
+    ...moments.flatMap(([name, m]): [string, string][] => [[`n_${name}`, `count(${m.value})`], [`s_${name}`, `sum(${m.value})`], [`q_${name}`, `sum(${m.value} * ${m.value})`]]),
   ];
-  const carried = ['customers', ...Object.keys(SUMMARY_SUMS), ...moments.flatMap(([name]) => [`n_${name}`, `s_${name}`, `q_${name}`])];
   // Written out rather than avg() and stddev_pop(): the per-signature moments are what is fanned out. A guard,
   // not nullif: a segment with no values of a column gets NULL in both engines, never a division by zero.
   const mean = (name: string) => `CAST(sum(s_${name}) AS double) / sum(n_${name})`;
@@ -105,17 +103,18 @@ export function segmentSummarySql(rel: Relations): string {
   const perSegment = [
     'CAST(sum(customers) AS bigint) AS customers',
     ...Object.keys(SUMMARY_SUMS).map((name) => `sum(${name}) AS ${name}`),
+    // The customers with an age are the count the age's moments already carry.
+    'sum(n_age) AS with_age',
     ...moments.filter(([, m]) => m.avg).map(([name]) => `${whenAny(name, mean(name))} AS avg_${name}`),
     // greatest(0, …): rounding can leave E[x²] − E[x]² a hair below zero for a constant column.
     ...moments.filter(([, m]) => m.sd).map(([name]) => `${whenAny(name, `sqrt(greatest(0, CAST(sum(q_${name}) AS double) / sum(n_${name}) - ${mean(name)} * ${mean(name)}))`)} AS sd_${name}`),
   ];
   const counted = `SELECT ${SIGNATURE.join(', ')},
-  ${perSignature.join(',\n  ')}
+  ${perSignature.map(([name, expr]) => `${expr} AS ${name}`).join(',\n  ')}
 FROM ${rel.customer_segments}
 GROUP BY ${SIGNATURE.join(', ')}`;
-  return fannedOutSql(counted, [], carried, perSegment);
+  return fannedOutSql(counted, [], perSignature.map(([name]) => name), perSegment);
 }
-
 
 /**
  * Exact (lower) median of recency among a segment's buyers: the smallest recency at which the running count of
