@@ -94,7 +94,12 @@ export function segmentSummarySql(rel: Relations): string {
   const perSignature: [string, string][] = [
     ['customers', 'count(*)'],
     ...Object.entries(SUMMARY_SUMS),
-    ...moments.flatMap(([name, m]): [string, string][] => [[`n_${name}`, `count(${m.value})`], [`s_${name}`, `sum(${m.value})`], [`q_${name}`, `sum(${m.value} * ${m.value})`]]),
+    // Sums of squares only where a deviation needs them.
+    ...moments.flatMap(([name, m]): [string, string][] => [
+      [`n_${name}`, `count(${m.value})`],
+      [`s_${name}`, `sum(${m.value})`],
+      ...(m.sd ? [[`q_${name}`, `sum(${m.value} * ${m.value})`] as [string, string]] : []),
+    ]),
   ];
   // Written out rather than avg() and stddev_pop(): the per-signature moments are what is fanned out. A guard,
   // not nullif: a segment with no values of a column gets NULL in both engines, never a division by zero.
