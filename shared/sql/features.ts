@@ -78,8 +78,9 @@ top_category AS (
 ),
 ${topValue('top_order_channel', state('places', ['channel']), 'channel', 'sum(rows_count)')},
 ${topValue('order_country', state('places', ['country']), 'country', 'sum(rows_count)')}
+-- Every accepted order row is in both the category and the place grain, so the places state names every customer.
 SELECT ids.customer_id, tc.top_category, tc.categories, toc.top_order_channel, oc.order_country
-FROM (SELECT DISTINCT customer_id FROM ${rel.state_places} UNION SELECT customer_id FROM top_category) AS ids
+FROM (SELECT DISTINCT customer_id FROM ${rel.state_places}) AS ids
 LEFT JOIN top_category AS tc ON tc.customer_id = ids.customer_id
 LEFT JOIN top_order_channel AS toc ON toc.customer_id = ids.customer_id
 LEFT JOIN order_country AS oc ON oc.customer_id = ids.customer_id`;
