@@ -175,7 +175,7 @@ export async function refreshSegments(deps: RefreshDeps, input: RefreshInput): P
     }, (r) => ({
       mode: r.mode.mode,
       reason: r.mode.reason,
-      tables: Object.values(r.inputs).filter((t) => t.present).map((t) => `${t.table} (${[`${t.files} file${t.files === 1 ? '' : 's'}`, ...(t.prunedFiles > 0 ? [`${t.prunedFiles} pruned`] : []), ...(t.formats.length > 0 ? [t.formats.join('+')] : [])].join(', ')})`).join(', '),
+      tables: Object.values(r.inputs).filter((t) => t.present).map(describeInput).join(', '),
     }));
     const incremental = mode.mode === 'incremental';
 
@@ -482,6 +482,12 @@ export async function refreshSegments(deps: RefreshDeps, input: RefreshInput): P
     await putJson(store, `${prefix}${FAILED_MARKER}`, { run_id: runId, failed_at: deps.clock().toISOString(), error: describeError(error) }).catch(() => {});
     throw error;
   }
+}
+
+/** A table as the progress line shows it: "orders (365 files, 2 pruned, parquet)". */
+function describeInput(t: InputTable): string {
+  const parts = [`${t.files} file${t.files === 1 ? '' : 's'}`, ...(t.prunedFiles > 0 ? [`${t.prunedFiles} pruned`] : []), ...(t.formats.length > 0 ? [t.formats.join('+')] : [])];
+  return `${t.table} (${parts.join(', ')})`;
 }
 
 /**
