@@ -1,4 +1,5 @@
 import { mkdtemp, rm } from 'node:fs/promises';
+import { Agent } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { createRequire } from 'node:module';
 import os from 'node:os';
@@ -59,6 +60,10 @@ export async function startS3Server(buckets: readonly string[]): Promise<S3TestS
       const client = new S3Client({
         // A broken server should fail a test at once, not after retries with back-off.
         maxAttempts: 1,
+        // A fresh connection per request. s3rver's Node server closes a kept-alive socket after 5 idle seconds, and a
+        // request written on it as it closes fails with ECONNRESET; production clients retry that (S3_CLIENT_OPTIONS),
+        // one attempt cannot, so a pause between two tests sharing a client made them fail now and then.
+        requestHandler: { httpAgent: new Agent({ keepAlive: false }) },
         // Pinned so a developer's AWS_* variables or ~/.aws/config cannot change what the tests exercise.
         useFipsEndpoint: false,
         useDualstackEndpoint: false,
