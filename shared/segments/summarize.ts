@@ -43,37 +43,47 @@ export interface DiscoveredCentre {
 /** A centre coordinate counts as distinctive from this many standard deviations away from the mean. */
 const DISTINCTIVE_Z = 0.5;
 
+const capitalise = (text: string) => `${text.charAt(0).toUpperCase()}${text.slice(1)}`;
+
 const formatValue = (v: number) =>
   Math.abs(v) < 0.005 ? '0' : Math.abs(v) >= 100 ? String(Math.round(v)) : Math.abs(v) >= 10 ? v.toFixed(1) : v.toFixed(2);
 
 /**
  * Names from the data: the two features on which the centre lies farthest from the average customer, e.g.
  * "High returns, high order value"; the description lists up to four such features with the centre's value and
- * its distance in standard deviations. A name another segment already has gets the segment's number appended.
+ * its distance in standard deviations. Segments whose names would be the same each add their most distinctive
+ * feature that none of the others shares, so the names say how they differ; only if there is none do they get
+ * their number.
  */
 export function discoveredSegmentRefs(
   centres: readonly DiscoveredCentre[],
   features: readonly { id: string; label: string }[],
 ): SegmentRef[] {
-  const used = new Set<string>();
-  return centres.map((c) => {
+  const words = (r: { f: { label: string }; z: number }) => `${r.z > 0 ? 'high' : 'low'} ${r.f.label}`;
+  const profiles = centres.map((c) => {
     const ranked = features
       .map((f) => ({ f, z: c.centreZ[f.id] ?? 0 }))
       .sort((a, b) => Math.abs(b.z) - Math.abs(a.z) || a.f.id.localeCompare(b.f.id));
     const distinctive = ranked.filter((r) => Math.abs(r.z) >= DISTINCTIVE_Z);
-    const words = (r: { f: { label: string }; z: number }) => `${r.z > 0 ? 'high' : 'low'} ${r.f.label}`;
-    const number = c.segmentId.replace(/^\D+/, '');
-    let name = distinctive.length === 0 ? 'Close to the average customer' : distinctive.slice(0, 2).map(words).join(', ');
-    name = `${name.charAt(0).toUpperCase()}${name.slice(1)}`;
-    if (used.has(name)) name = `${name} (${number})`;
-    used.add(name);
-    const facts = (distinctive.length > 0 ? distinctive : ranked).slice(0, 4).map(
-      (r) => `${r.f.label} ${formatValue(c.centre[r.f.id] ?? 0)} (${r.z >= 0 ? '+' : ''}${r.z.toFixed(1)} sd)`,
+    const name = distinctive.length === 0 ? 'Close to the average customer' : capitalise(distinctive.slice(0, 2).map(words).join(', '));
+    return { c, ranked, distinctive, name };
+  });
+  const named = profiles.map((p) => {
+    const rivals = profiles.filter((o) => o !== p && o.name === p.name);
+    if (rivals.length === 0) return p.name;
+    const theirs = new Set(rivals.flatMap((o) => o.distinctive.map(words)));
+    const own = p.distinctive.slice(2).find((r) => !theirs.has(words(r)));
+    return own ? `${p.name}, ${words(own)}` : p.name;
+  });
+  return profiles.map((p, i) => {
+    const facts = (p.distinctive.length > 0 ? p.distinctive : p.ranked).slice(0, 4).map(
+      (r) => `${r.f.label} ${formatValue(p.c.centre[r.f.id] ?? 0)} (${r.z >= 0 ? '+' : ''}${r.z.toFixed(1)} sd)`,
     );
+    const name = named[i]!;
     return {
       kind: 'discovered' as const,
-      id: c.segmentId,
-      name,
+      id: p.c.segmentId,
+      name: named.indexOf(name) === named.lastIndexOf(name) ? name : `${name} (${p.c.segmentId.replace(/^\D+/, '')})`,
       description: `Discovered by clustering; centre: ${facts.join(', ')}.`,
     };
   });

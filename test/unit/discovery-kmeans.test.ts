@@ -122,6 +122,33 @@ describe('discovered segments', () => {
     expect(refs.every((r) => r.kind === 'discovered')).toBe(true);
   });
 
+  it('names segments that would share a name by the first feature the others do not share, and numbers only identical ones', () => {
+    const features = ['spend', 'recency', 'returns', 'tenure', 'email'].map((id) => ({ id, label: id }));
+    const centre = (segmentId: string, z: Record<string, number>) => ({ segmentId, centreZ: z, centre: z });
+    const refs = discoveredSegmentRefs(
+      [
+        centre('discovered_1', { spend: -2, recency: 1.5, returns: 1, tenure: 0.1 }),
+        centre('discovered_2', { spend: 2, recency: -1, email: 0.7 }),
+        centre('discovered_3', { spend: -2, recency: 1.5, returns: -0.8 }),
+        centre('discovered_4', { spend: 0.1, email: -0.2 }),
+        centre('discovered_5', { email: 0.3 }),
+        // Both also have high tenure, so it tells them apart from neither: their e-mail use does.
+        centre('discovered_6', { spend: -2, recency: 1.5, tenure: 0.6, email: 0.55 }),
+        centre('discovered_7', { spend: -2, recency: 1.5, tenure: 0.7, email: -0.6 }),
+      ],
+      features,
+    );
+    expect(refs.map((r) => r.name)).toEqual([
+      'Low spend, high recency, high returns',
+      'High spend, low recency',
+      'Low spend, high recency, low returns',
+      'Close to the average customer (4)',
+      'Close to the average customer (5)',
+      'Low spend, high recency, high email',
+      'Low spend, high recency, low email',
+    ]);
+  });
+
   it('is skipped, not failed, with too few customers', () => {
     const outcome = fitDiscovery({ population: 20, stats, points: [] });
     expect(outcome.status).toBe('skipped');
