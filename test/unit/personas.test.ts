@@ -308,4 +308,14 @@ describe('persona languages', () => {
     expect(personaMarkdown(all.byLanguage.ja![0]!)).toContain('2026年6月30日');
     expect(() => fillTemplate('{missing}', {})).toThrow(/missing/);
   });
+
+  it('counts the values folded into other, in the singular for one', () => {
+    const f = fixture();
+    f.dims.gender = { female: 120, male: 60, non_binary: 10 };
+    f.dims.country = { DE: 150, NO: 20, SE: 10 };
+    const md = personaMarkdown(en(f), 'EUR');
+    expect(md).toMatch(/\*\*gender\*\*: .*other \(1 value\) 5%/);
+    expect(md).toMatch(/\*\*country\*\*: .*other \(2 values\) 15%/);
+    expect(personaMarkdown(build(f, { languages: ['de'] }).byLanguage.de![0]!)).toContain('sonstige (1 Wert)');
+  });
 });

@@ -82,6 +82,7 @@ export const de: Messages = {
     md_archetype: 'Archetyp',
     md_size: '{size} Kunden ({share} aller Kunden)',
     md_other: 'sonstige ({count} Werte)',
+    md_other_one: 'sonstige (1 Wert)',
     md_unknown: 'unbekannt',
     md_none: 'keine',
     md_known: 'bekannt für {share}',

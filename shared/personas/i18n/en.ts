@@ -82,6 +82,7 @@ export const en: Messages = {
     md_archetype: 'Archetype',
     md_size: '{size} customers ({share} of all customers)',
     md_other: 'other ({count} values)',
+    md_other_one: 'other (1 value)',
     md_unknown: 'unknown',
     md_none: 'none',
     md_known: 'known for {share}',

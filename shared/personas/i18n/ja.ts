@@ -82,6 +82,7 @@ export const ja: Messages = {
     md_archetype: 'アーキタイプ',
     md_size: '顧客{size}人（全顧客の{share}）',
     md_other: 'その他（{count}個の値）',
+    md_other_one: 'その他（1個の値）',
     md_unknown: '不明',
     md_none: 'なし',
     md_known: '{share}で判明',

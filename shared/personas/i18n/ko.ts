@@ -82,6 +82,7 @@ export const ko: Messages = {
     md_archetype: '원형',
     md_size: '고객 {size}명(전체 고객의 {share})',
     md_other: '기타({count}개 값)',
+    md_other_one: '기타(1개 값)',
     md_unknown: '알 수 없음',
     md_none: '없음',
     md_known: '{share}에 대해 알려짐',

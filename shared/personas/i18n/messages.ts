@@ -21,7 +21,7 @@ export const TEXT_KEYS = [
   'trait_numeric', 'trait_share',
   'h_story', 'h_segment', 'h_demographics', 'h_geography', 'h_psychographics', 'h_behaviour', 'h_technographics', 'h_channels', 'h_goals',
   'h_pain_points', 'h_motivations', 'h_user_stories', 'h_next_actions', 'h_traits', 'h_coverage',
-  'md_meta', 'md_archetype', 'md_size', 'md_other', 'md_unknown', 'md_none', 'md_known', 'md_value', 'md_share', 'md_lift', 'md_evidence',
+  'md_meta', 'md_archetype', 'md_size', 'md_other', 'md_other_one', 'md_unknown', 'md_none', 'md_known', 'md_value', 'md_share', 'md_lift', 'md_evidence',
 ] as const;
 export type TextKey = (typeof TEXT_KEYS)[number];
 

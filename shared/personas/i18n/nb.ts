@@ -82,6 +82,7 @@ export const nb: Messages = {
     md_archetype: 'Arketype',
     md_size: '{size} kunder ({share} av alle kunder)',
     md_other: 'andre ({count} verdier)',
+    md_other_one: 'andre (1 verdi)',
     md_unknown: 'ukjent',
     md_none: 'ingen',
     md_known: 'kjent for {share}',
