@@ -16,7 +16,8 @@ export function personaMarkdown(p: Persona, currency?: string): string {
   };
   const distribution = (key: FeatureLabelKey, d: PersonaDistribution, withLift = false) => {
     const values = d.values.slice(0, 5).map((v) => `${v.label} ${f.pct(v.share)}${withLift && v.lift !== null ? ` (${t('md_lift')} ${f.times(v.lift)})` : ''}`);
-    if (d.other.customers > 0) values.push(`${(d.other.values === 1 ? t('md_other_one') : f.fill('md_other', { count: f.int(d.other.values) }))}${d.other.share === null ? '' : ` ${f.pct(d.other.share)}`}`);
+    const other = d.other.values === 1 ? t('md_other_one') : f.fill('md_other', { count: f.int(d.other.values) });
+    if (d.other.customers > 0) values.push(`${other}${d.other.share === null ? '' : ` ${f.pct(d.other.share)}`}`);
     lines.push(`- **${feature(key)}**: ${values.length > 0 ? values.join(', ') : t('md_unknown')} — ${f.fill('md_known', { share: f.pct(d.known_share) })}`);
   };
   const figure = (key: FeatureLabelKey, value: string) => lines.push(`- **${feature(key)}**: ${value}`);
