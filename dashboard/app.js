@@ -293,7 +293,8 @@ function personaCard(p, lang) {
     [t.recency, int(b.median_recency_days, locale)],
     [t.conversion, pct(b.conversion_rate, locale)],
   ];
-  const channels = p.preferred_channels.slice(0, 3);
+  // A channel scoring 0 has no reach or no engagement in the data: listing it as "preferred" would mislead.
+  const channels = p.preferred_channels.filter((c) => c.score > 0).slice(0, 3);
   return h(
     'article',
     { class: 'persona-card', 'aria-labelledby': headingId, 'data-segment-id': p.segment.id, 'data-language': p.language, lang: p.language },
@@ -305,11 +306,11 @@ function personaCard(p, lang) {
     h('dl', { class: 'persona-figures', 'aria-label': t.figures }, ...figures.map(([k, v]) => h('div', {}, h('dt', {}, k), h('dd', {}, v)))),
     h('h4', {}, t.story),
     h('p', { class: 'persona-story' }, p.identity.story.text),
-    h('h4', {}, t.channels),
-    h('ol', { class: 'channels' }, ...channels.map((c) => h('li', {},
+    channels.length ? h('h4', {}, t.channels) : null,
+    channels.length ? h('ol', { class: 'channels' }, ...channels.map((c) => h('li', {},
       h('span', { class: 'channel-name' }, c.label),
       h('meter', { min: 0, max: 1, value: c.score, 'aria-label': `${c.label}: ${num(c.score, 2, locale)}` }),
-      h('span', { class: 'channel-score' }, num(c.score, 2, locale))))),
+      h('span', { class: 'channel-score' }, num(c.score, 2, locale))))) : null,
     p.technographics.innovation.label ? h('p', { class: 'innovation' }, h('strong', {}, `${t.innovation}: `), p.technographics.innovation.label) : null,
     p.distinguishing_traits.length ? h('h4', {}, t.traits) : null,
     p.distinguishing_traits.length ? h('ul', { class: 'traits' }, ...p.distinguishing_traits.slice(0, 3).map((d) => h('li', {}, d.text))) : null,

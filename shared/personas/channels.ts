@@ -8,7 +8,9 @@ import type { NeutralDistribution } from './traits.ts';
  * - email / sms / push: reachable = consent (opt-in share); engagement = interactions (opens, clicks) per
  *   reachable customer, capped at 1.
  * - social: reachable = customers with events; engagement = social clicks per reachable customer, capped at 1.
- * - app / web: reachable = customers with events; engagement = average share of events in the app / outside it.
+ * - app / web: reachable = customers with events, or the share whose most used order channel is the app / web shop
+ *   when that is larger (an online order is contact in that channel, and a lake without events still shows it);
+ *   engagement = average share of events in the app / outside it, or 1 for order-channel reach without events.
  * - store: reachable = engagement = share of the segment whose most used order channel is the store.
  * Ties: alphabetical. Every channel is listed, ranked 1…7.
  */
@@ -27,8 +29,15 @@ const cap = (v: number) => Math.max(0, Math.min(1, v));
 const perReachable = (interactions: number, reachable: number) => (reachable > 0 ? cap(interactions / reachable) : 0);
 
 export function channelPreferences(m: SegmentMetrics, all: SegmentMetrics, orderChannels: NeutralDistribution): NeutralChannel[] {
-  const store = orderChannels.values.find((v) => v.value === 'store')?.share ?? 0;
+  const ordering = (channel: Channel) => orderChannels.values.find((v) => v.value === channel);
+  const orderEvidence = (channel: Channel): Evidence => ({ metric: `top_order_channel=${channel}`, value: ordering(channel)?.share ?? 0, baseline: ordering(channel)?.baseline_share ?? null });
+  const store = ordering('store')?.share ?? 0;
   const events = m.events_share;
+  // With events the event mix decides engagement; without them, ordering in the channel is the only engagement seen.
+  const online = (channel: 'app' | 'web', eventShare: number | null) => {
+    const orders = ordering(channel)?.share ?? 0;
+    return { reachable: Math.max(events, orders), engagement: eventShare === null ? (orders > 0 ? 1 : 0) : cap(eventShare) };
+  };
   const signals: { channel: Channel; reachable: number; engagement: number; evidence: Evidence[] }[] = [
     {
       channel: 'email',
@@ -69,21 +78,19 @@ export function channelPreferences(m: SegmentMetrics, all: SegmentMetrics, order
     },
     {
       channel: 'app',
-      reachable: events,
-      engagement: cap(m.app_share ?? 0),
-      evidence: [{ metric: 'app_share', value: m.app_share, baseline: all.app_share }],
+      ...online('app', m.app_share),
+      evidence: [{ metric: 'app_share', value: m.app_share, baseline: all.app_share }, orderEvidence('app')],
     },
     {
       channel: 'web',
-      reachable: events,
-      engagement: m.app_share === null ? 0 : cap(1 - m.app_share),
-      evidence: [{ metric: 'app_share', value: m.app_share, baseline: all.app_share }],
+      ...online('web', m.app_share === null ? null : 1 - m.app_share),
+      evidence: [{ metric: 'app_share', value: m.app_share, baseline: all.app_share }, orderEvidence('web')],
     },
     {
       channel: 'store',
       reachable: store,
       engagement: store > 0 ? 1 : 0,
-      evidence: [{ metric: 'top_order_channel=store', value: store, baseline: orderChannels.values.find((v) => v.value === 'store')?.baseline_share ?? null }],
+      evidence: [orderEvidence('store')],
     },
   ];
   return signals

@@ -7,12 +7,14 @@ export class Formatter {
   private readonly decimals = new Map<number, Intl.NumberFormat>();
   private readonly currencyFormat: Intl.NumberFormat | null;
   private readonly dateFormat: Intl.DateTimeFormat;
+  private readonly listFormat: Intl.ListFormat;
 
   constructor(readonly messages: Messages, currency?: string) {
     this.percent = new Intl.NumberFormat(messages.locale, { style: 'percent', maximumFractionDigits: 1 });
     this.integer = new Intl.NumberFormat(messages.locale, { maximumFractionDigits: 0 });
     this.currencyFormat = currency ? new Intl.NumberFormat(messages.locale, { style: 'currency', currency }) : null;
     this.dateFormat = new Intl.DateTimeFormat(messages.locale, { dateStyle: 'long', timeZone: 'UTC' });
+    this.listFormat = new Intl.ListFormat(messages.locale, { style: 'long', type: 'conjunction' });
   }
 
   pct(v: number | null): string {
@@ -37,6 +39,10 @@ export class Formatter {
   /** A lift or a ratio to the average: "1.8×". */
   times(v: number | null): string {
     return v === null ? this.text('md_unknown') : `${this.num(v, 2)}×`;
+  }
+  /** "age, gender and income" with the language's own separators. */
+  list(items: readonly string[]): string {
+    return this.listFormat.format(items);
   }
   date(isoDate: string): string {
     return this.dateFormat.format(new Date(`${isoDate}T00:00:00Z`));

@@ -2,25 +2,43 @@ import type { Persona, PersonaDistribution, PersonaStatement } from '../contract
 import { Formatter } from './format.ts';
 import { MESSAGES, type FeatureLabelKey } from './i18n/index.ts';
 
-/** A persona as Markdown in its own language: every heading and label from the language's catalogue. Pure. */
+/**
+ * A persona as Markdown in its own language: every heading and label from the language's catalogue. Pure.
+ * Fields the data does not have are named once per section instead of printed as "unknown" one by one, so a lake
+ * with only orders (the Online Retail example) reads as what it knows; the JSON keeps every field, null or not.
+ */
 export function personaMarkdown(p: Persona, currency?: string): string {
   const messages = MESSAGES[p.language];
   const f = new Formatter(messages, currency);
   const t = (key: Parameters<Formatter['text']>[0]) => f.text(key);
   const feature = (key: FeatureLabelKey) => messages.features[key];
   const lines: string[] = [];
-  const section = (heading: string) => lines.push('', `## ${heading}`, '');
+  let missing: FeatureLabelKey[] = [];
+  const endSection = () => {
+    if (missing.length > 0) lines.push(`- _${f.fill('md_missing', { features: f.list(missing.map(feature)) })}_`);
+    missing = [];
+  };
+  const section = (heading: string) => {
+    endSection();
+    lines.push('', `## ${heading}`, '');
+  };
   const statements = (items: readonly PersonaStatement[]) => {
     if (items.length === 0) lines.push(`- ${t('md_none')}`);
     for (const item of items) lines.push(`- ${item.text}`);
   };
   const distribution = (key: FeatureLabelKey, d: PersonaDistribution, withLift = false) => {
+    if (d.known_share === 0) return void missing.push(key);
     const values = d.values.slice(0, 5).map((v) => `${v.label} ${f.pct(v.share)}${withLift && v.lift !== null ? ` (${t('md_lift')} ${f.times(v.lift)})` : ''}`);
     const other = d.other.values === 1 ? t('md_other_one') : f.fill('md_other', { count: f.int(d.other.values) });
     if (d.other.customers > 0) values.push(`${other}${d.other.share === null ? '' : ` ${f.pct(d.other.share)}`}`);
     lines.push(`- **${feature(key)}**: ${values.length > 0 ? values.join(', ') : t('md_unknown')} — ${f.fill('md_known', { share: f.pct(d.known_share) })}`);
   };
-  const figure = (key: FeatureLabelKey, value: string) => lines.push(`- **${feature(key)}**: ${value}`);
+  const figure = (key: FeatureLabelKey, value: number | null, format: (v: number) => string) => {
+    if (value === null) return void missing.push(key);
+    lines.push(`- **${feature(key)}**: ${format(value)}`);
+  };
+  const pct = (v: number) => f.pct(v);
+  const money = (v: number) => f.money(v);
 
   lines.push(`# ${p.identity.name} — ${p.identity.archetype.label}`, '', `_${f.fill('md_meta', { run_id: p.run_id, as_of: f.date(p.as_of) })}_`);
   section(t('h_story'));
@@ -29,7 +47,7 @@ export function personaMarkdown(p: Persona, currency?: string): string {
   lines.push(`**${p.segment.name}**: ${f.fill('md_size', { size: f.int(p.segment.size), share: f.pct(p.segment.share) })}`);
 
   section(t('h_demographics'));
-  figure('avg_age', f.num(p.demographics.avg_age));
+  figure('avg_age', p.demographics.avg_age, (v) => f.num(v));
   distribution('age_band', p.demographics.age_band);
   distribution('gender', p.demographics.gender);
   distribution('income_band', p.demographics.income_band);
@@ -45,33 +63,38 @@ export function personaMarkdown(p: Persona, currency?: string): string {
 
   const b = p.behaviour;
   section(t('h_behaviour'));
-  figure('median_recency_days', f.num(b.median_recency_days, 0));
-  figure('avg_frequency', f.num(b.avg_frequency));
-  figure('avg_monetary', f.money(b.avg_monetary));
-  figure('avg_order_value', f.money(b.avg_order_value));
-  figure('buyers_share', f.pct(b.buyers_share));
-  figure('browsers_share', f.pct(b.browsers_share));
-  figure('conversion_rate', f.pct(b.conversion_rate));
-  figure('cart_abandonment_rate', f.pct(b.cart_abandonment_rate));
-  figure('return_rate', f.pct(b.return_rate));
-  figure('christmas_share', f.pct(b.occasions.christmas_share));
-  figure('halloween_share', f.pct(b.occasions.halloween_share));
+  figure('median_recency_days', b.median_recency_days, (v) => f.num(v, 0));
+  figure('avg_frequency', b.avg_frequency, (v) => f.num(v));
+  figure('avg_monetary', b.avg_monetary, money);
+  figure('avg_order_value', b.avg_order_value, money);
+  figure('buyers_share', b.buyers_share, pct);
+  figure('browsers_share', b.browsers_share, pct);
+  figure('conversion_rate', b.conversion_rate, pct);
+  figure('cart_abandonment_rate', b.cart_abandonment_rate, pct);
+  figure('return_rate', b.return_rate, pct);
+  figure('christmas_share', b.occasions.christmas_share, pct);
+  figure('halloween_share', b.occasions.halloween_share, pct);
   distribution('top_category', b.top_categories, true);
   distribution('top_order_channel', b.order_channels);
 
   const tech = p.technographics;
+  // Without any events in the segment, "0 opens per customer" would read as a finding rather than an absence.
+  const withEvents = (v: number) => (p.coverage.events === 0 ? null : v);
   section(t('h_technographics'));
   distribution('top_device', tech.device);
   distribution('top_os', tech.os);
   distribution('top_browser', tech.browser);
-  figure('app_share', f.pct(tech.app_share));
-  figure('mobile_share', f.pct(tech.mobile_share));
-  figure('email_opens', f.num(tech.engagement_per_customer.email_opens, 2));
-  figure('social_clicks', f.num(tech.engagement_per_customer.social_clicks, 2));
-  figure('innovation', tech.innovation.text);
+  figure('app_share', tech.app_share, pct);
+  figure('mobile_share', tech.mobile_share, pct);
+  figure('email_opens', withEvents(tech.engagement_per_customer.email_opens), (v) => f.num(v, 2));
+  figure('social_clicks', withEvents(tech.engagement_per_customer.social_clicks), (v) => f.num(v, 2));
+  lines.push(`- **${feature('innovation')}**: ${tech.innovation.text}`);
 
   section(t('h_channels'));
-  for (const c of p.preferred_channels) lines.push(`${c.rank}. ${c.text}`);
+  // Ranks stay those of the JSON; channels scoring 0 (no reach or no engagement seen) share one line.
+  const silent = p.preferred_channels.filter((c) => c.score === 0);
+  for (const c of p.preferred_channels.filter((x) => x.score > 0)) lines.push(`${c.rank}. ${c.text}`);
+  if (silent.length > 0) lines.push('', `_${f.fill('md_no_reach', { channels: f.list(silent.map((c) => c.label)) })}_`);
   for (const [heading, items] of [
     ['h_goals', p.goals],
     ['h_pain_points', p.pain_points],

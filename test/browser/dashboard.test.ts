@@ -190,6 +190,11 @@ describe('dashboard in headless Chromium', () => {
     expect(await card.locator('.persona-name').textContent()).toBe(first.identity.name);
     expect(await card.locator('.persona-story').textContent()).toBe(first.identity.story.text);
     expect(await card.getAttribute('lang')).toBe('en');
+    // The card lists the best three channels with any sign of reach, in the JSON's rank order.
+    for (const p of personas.personas) {
+      const shown = await page.locator(`.persona-card[data-segment-id="${p.segment.id}"] .channel-name`).allTextContents();
+      expect(shown).toEqual(p.preferred_channels.filter((c) => c.score > 0).slice(0, 3).map((c) => c.label));
+    }
 
     const de = Persona.parse(await readJson(path.join(runDir, 'personas', `${first.segment.id}.de.json`)));
     expect(de.identity.story.text).not.toBe(first.identity.story.text);

@@ -1,7 +1,8 @@
 import path from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { convertOnlineRetail, DEFAULT_INPUT } from '../../examples/online-retail/convert.ts';
-import type { QualityDocument, SegmentsDocument } from '../../shared/contracts/outputs.ts';
+import { readFile } from 'node:fs/promises';
+import type { PersonasDocument, QualityDocument, SegmentsDocument } from '../../shared/contracts/outputs.ts';
 import { parseSegmentsConfig } from '../../shared/contracts/config.ts';
 import { refreshLocal } from '../../shared/pipeline/local.ts';
 import { computeRfmOracle, loadRetailCsv } from '../fixtures/rfm-oracle.ts';
@@ -68,5 +69,19 @@ describe('refresh on the real Online Retail sample', () => {
     const f1 = segments.rfm.cut_points.filter((c) => c.metric === 'frequency' && c.min_value <= 1);
     expect(f1).toHaveLength(1);
     expect(f1[0]?.max_value).toBe(1);
+  });
+
+  it('writes personas that say what this orders-only lake lacks and rank the web shop every order came through', async () => {
+    const personas = await readJson<PersonasDocument>(path.join(runDir, 'personas.json'));
+    expect(personas.personas.length).toBeGreaterThan(0);
+    for (const p of personas.personas) {
+      // The converter writes channel "web" on every line and there are no events or consent columns.
+      expect(p.preferred_channels[0]).toMatchObject({ channel: 'web', score: 1 });
+      expect(p.preferred_channels.slice(1).every((c) => c.score === 0)).toBe(true);
+      const md = await readFile(path.join(runDir, 'personas', `${p.segment.id}.en.md`), 'utf8');
+      expect(md).not.toContain('unknown');
+      expect(md).toContain('- _no data for: average age, age, gender, income, education, marital status and occupation_');
+      expect(md).toMatch(/\n1\. website: 100% reachable/);
+    }
   });
 });

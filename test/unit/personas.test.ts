@@ -309,13 +309,49 @@ describe('persona languages', () => {
     expect(() => fillTemplate('{missing}', {})).toThrow(/missing/);
   });
 
-  it('counts the values folded into other, in the singular for one', () => {
+  it('counts the values folded away, in the singular for one, apart from a value named "other"', () => {
     const f = fixture();
     f.dims.gender = { female: 120, male: 60, non_binary: 10 };
     f.dims.country = { DE: 150, NO: 20, SE: 10 };
+    f.dims.top_category = { other: 110, books: 60, toys: 10 };
     const md = personaMarkdown(en(f), 'EUR');
-    expect(md).toMatch(/\*\*gender\*\*: .*other \(1 value\) 5%/);
-    expect(md).toMatch(/\*\*country\*\*: .*other \(2 values\) 15%/);
-    expect(personaMarkdown(build(f, { languages: ['de'] }).byLanguage.de![0]!)).toContain('sonstige (1 Wert)');
+    expect(md).toMatch(/\*\*gender\*\*: .*, 1 more value 5%/);
+    expect(md).toMatch(/\*\*country\*\*: .*, 2 more values 15%/);
+    expect(md).toMatch(/\*\*top category\*\*: other 55%.*, 1 more value 5%/);
+    expect(personaMarkdown(build(f, { languages: ['de'] }).byLanguage.de![0]!)).toContain('1 weiterer Wert');
+  });
+
+  it('on a lake with orders only, names what the data lacks once per section and ranks the web shop it orders from', () => {
+    const f = fixture();
+    f.segment = { avg_frequency: 1, conversion_rate: null, cart_abandonment_rate: null };
+    for (const row of [f.row, f.allRow]) {
+      Object.assign(row, { with_events: 0, avg_app_share: null, avg_mobile_share: null, email_opt_in: 0, sms_opt_in: 0, push_opt_in: 0 });
+      Object.assign(row, { email_opens: 0, email_clicks: 0, push_opens: 0, sms_clicks: 0, social_clicks: 0, app_opens: 0, with_age: 0, avg_age: null });
+      Object.assign(row, { with_interests: 0, with_lifestyle: 0, sd_mobile_share: null, sd_app_share: null, sd_social_clicks: null });
+    }
+    for (const dims of [f.dims, f.allDims]) {
+      for (const d of ['age_band', 'gender', 'occupation', 'interests', 'lifestyle', 'top_device', 'top_os', 'top_browser']) delete dims[d];
+    }
+    f.dims.top_order_channel = { web: 150, store: 50 };
+    const p = en(f);
+    const web = p.preferred_channels.find((c) => c.channel === 'web')!;
+    expect(web).toMatchObject({ rank: 1, reachable_share: 0.75, engagement: 1, score: 0.75 });
+    expect(p.preferred_channels.find((c) => c.channel === 'store')).toMatchObject({ rank: 2, score: 0.25 });
+    expect(p.preferred_channels.find((c) => c.channel === 'app')).toMatchObject({ score: 0 });
+    expect(p.identity.story.text).toContain('They buy once on average');
+
+    const md = personaMarkdown(p, 'EUR');
+    expect(md).not.toMatch(/unknown/);
+    expect(md).toMatch(/## Demographics\n\n- _no data for: average age, age, gender, income, education, marital status and occupation_\n/);
+    expect(md).toMatch(/## Geography\n\n- \*\*country\*\*: DE 75%, 1 more value 20% — known for 95%\n- _no data for: region_\n/);
+    expect(md).toContain('- _no data for: device, operating system, browser, app share of events, mobile share of events, e-mail opens per customer and social clicks per customer_');
+    expect(md).toMatch(/## Interests and lifestyle\n\n- _no data for: interests and lifestyle_\n/);
+    expect(md).toMatch(/## Preferred channels\n\n1\. website: 75% reachable.*\n2\. store: 25% reachable.*\n\n_Score 0 \(no reach or no engagement in the data\): app, e-mail, push notifications, SMS and social media\._/);
+
+    const withEvents = personaMarkdown(en(fixture()), 'EUR');
+    expect(withEvents).not.toMatch(/## Technology\n[^#]*no data for/);
+    expect(withEvents).toMatch(/## Preferred channels\n\n(\d\. .*\n){7}\n## Goals/);
+    expect(withEvents).toMatch(/\*\*e-mail opens per customer\*\*: 1\n/);
+    expect(en(fixture()).identity.story.text).toContain('They buy 3 times on average');
   });
 });

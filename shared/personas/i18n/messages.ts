@@ -7,7 +7,7 @@ import type { BROWSER_FAMILIES, DEVICE_TYPES, EDUCATION_LEVELS, GENDERS, INCOME_
  * misspelt key fails the type check. Templates use `{name}` placeholders filled with figures formatted by Intl.
  */
 export const TEXT_KEYS = [
-  'story_intro', 'story_buyer', 'story_browser', 'story_age', 'story_country', 'story_interest', 'story_channel', 'story_innovation',
+  'story_intro', 'story_buyer', 'story_buyer_once', 'story_browser', 'story_age', 'story_country', 'story_interest', 'story_channel', 'story_innovation',
   'innovation_text', 'innovation_unknown', 'channel_text',
   'goal_gifting', 'goal_mobile', 'goal_premium', 'goal_reorder', 'goal_explore', 'goal_category',
   'pain_checkout', 'pain_reminders', 'pain_returns', 'pain_hesitant',
@@ -21,7 +21,7 @@ export const TEXT_KEYS = [
   'trait_numeric', 'trait_share',
   'h_story', 'h_segment', 'h_demographics', 'h_geography', 'h_psychographics', 'h_behaviour', 'h_technographics', 'h_channels', 'h_goals',
   'h_pain_points', 'h_motivations', 'h_user_stories', 'h_next_actions', 'h_traits', 'h_coverage',
-  'md_meta', 'md_archetype', 'md_size', 'md_other', 'md_other_one', 'md_unknown', 'md_none', 'md_known', 'md_value', 'md_share', 'md_lift', 'md_evidence',
+  'md_meta', 'md_archetype', 'md_size', 'md_other', 'md_other_one', 'md_missing', 'md_no_reach', 'md_unknown', 'md_none', 'md_known', 'md_value', 'md_share', 'md_lift', 'md_evidence',
 ] as const;
 export type TextKey = (typeof TEXT_KEYS)[number];
 
