@@ -8,6 +8,7 @@ export class Formatter {
   private readonly currencyFormat: Intl.NumberFormat | null;
   private readonly dateFormat: Intl.DateTimeFormat;
   private readonly listFormat: Intl.ListFormat;
+  private readonly regionNames: Intl.DisplayNames;
 
   constructor(readonly messages: Messages, currency?: string) {
     this.percent = new Intl.NumberFormat(messages.locale, { style: 'percent', maximumFractionDigits: 1 });
@@ -15,6 +16,7 @@ export class Formatter {
     this.currencyFormat = currency ? new Intl.NumberFormat(messages.locale, { style: 'currency', currency }) : null;
     this.dateFormat = new Intl.DateTimeFormat(messages.locale, { dateStyle: 'long', timeZone: 'UTC' });
     this.listFormat = new Intl.ListFormat(messages.locale, { style: 'long', type: 'conjunction' });
+    this.regionNames = new Intl.DisplayNames(messages.locale, { type: 'region', fallback: 'none' });
   }
 
   pct(v: number | null): string {
@@ -50,10 +52,16 @@ export class Formatter {
   text(key: TextKey): string {
     return this.messages.text[key];
   }
-  /** The value in the language for fixed vocabularies; free-text data values stay as they are. */
+  /**
+   * The value in the language for fixed vocabularies and for ISO 3166 country codes ("DE" → "Germany",
+   * "Deutschland", "ドイツ"); free-text data values, a country written out among them, stay as they are.
+   */
   label(dimension: string, value: string): string {
     const vocabulary = (this.messages.values as Record<string, Record<string, string> | undefined>)[dimension as ValueDimension];
-    return vocabulary?.[value] ?? value;
+    const known = vocabulary?.[value];
+    if (known !== undefined) return known;
+    if (dimension === 'country' && /^[A-Z]{2}$/.test(value)) return this.regionNames.of(value) ?? value;
+    return value;
   }
   fill(key: TextKey, params: Readonly<Record<string, string>>): string {
     return fillTemplate(this.messages.text[key], params);

@@ -321,6 +321,17 @@ describe('persona languages', () => {
     expect(personaMarkdown(build(f, { languages: ['de'] }).byLanguage.de![0]!)).toContain('1 weiterer Wert');
   });
 
+  it('names ISO country codes in each language and keeps written-out countries and the codes themselves', () => {
+    const f = fixture();
+    f.dims.country = { DE: 130, 'United Kingdom': 60 };
+    const built = build(f, { languages: ['en', 'de', 'ja'] }).byLanguage;
+    const country = (language: 'en' | 'de' | 'ja') => built[language]![0]!.geography.country;
+    expect(country('en').values.map((v) => [v.value, v.label])).toEqual([['DE', 'Germany'], ['United Kingdom', 'United Kingdom']]);
+    expect(country('de')).toMatchObject({ dominant: 'DE', dominant_label: 'Deutschland' });
+    expect(country('ja').dominant_label).toBe('ドイツ');
+    expect(built.de![0]!.identity.story.text).toContain('Die größte Gruppe lebt in Deutschland');
+  });
+
   it('on a lake with orders only, names what the data lacks once per section and ranks the web shop it orders from', () => {
     const f = fixture();
     f.segment = { avg_frequency: 1, conversion_rate: null, cart_abandonment_rate: null };
@@ -343,7 +354,7 @@ describe('persona languages', () => {
     const md = personaMarkdown(p, 'EUR');
     expect(md).not.toMatch(/unknown/);
     expect(md).toMatch(/## Demographics\n\n- _no data for: average age, age, gender, income, education, marital status and occupation_\n/);
-    expect(md).toMatch(/## Geography\n\n- \*\*country\*\*: DE 75%, 1 more value 20% — known for 95%\n- _no data for: region_\n/);
+    expect(md).toMatch(/## Geography\n\n- \*\*country\*\*: Germany 75%, 1 more value 20% — known for 95%\n- _no data for: region_\n/);
     expect(md).toContain('- _no data for: device, operating system, browser, app share of events, mobile share of events, e-mail opens per customer and social clicks per customer_');
     expect(md).toMatch(/## Interests and lifestyle\n\n- _no data for: interests and lifestyle_\n/);
     expect(md).toMatch(/## Preferred channels\n\n1\. website: 75% reachable.*\n2\. store: 25% reachable.*\n\n_Score 0 \(no reach or no engagement in the data\): app, e-mail, push notifications, SMS and social media\._/);
