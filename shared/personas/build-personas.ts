@@ -127,8 +127,7 @@ function storyOf(
   if (m.buyers_share >= 0.5 && m.avg_frequency !== null && m.avg_order_value !== null && m.median_recency_days !== null) {
     out.push({
       code: 'buyer',
-      // Shown to one decimal: a segment averaging 1.0 orders "buys once", not "buys 1 times".
-      key: Math.round(m.avg_frequency * 10) === 10 ? 'story_buyer_once' : 'story_buyer',
+      key: 'story_buyer',
       params: { frequency: { num: m.avg_frequency }, aov: { money: m.avg_order_value }, recency: { int: m.median_recency_days } },
       evidence: [
         { metric: 'avg_frequency', value: m.avg_frequency, baseline: all.avg_frequency },

@@ -5,6 +5,7 @@ export class Formatter {
   private readonly percent: Intl.NumberFormat;
   private readonly integer: Intl.NumberFormat;
   private readonly decimals = new Map<number, Intl.NumberFormat>();
+  private readonly pluralRules = new Map<number, Intl.PluralRules>();
   private readonly currencyFormat: Intl.NumberFormat | null;
   private readonly dateFormat: Intl.DateTimeFormat;
   private readonly listFormat: Intl.ListFormat;
@@ -33,6 +34,16 @@ export class Formatter {
       this.decimals.set(digits, f);
     }
     return f.format(v);
+  }
+  /** The plural category of `v` as num(v, digits) shows it: 1.04 shown as "1" is "one" in English. */
+  plural(v: number | null, digits = 1): Intl.LDMLPluralRule {
+    if (v === null) return 'other';
+    let rules = this.pluralRules.get(digits);
+    if (!rules) {
+      rules = new Intl.PluralRules(this.messages.locale, { maximumFractionDigits: digits, minimumFractionDigits: 0 });
+      this.pluralRules.set(digits, rules);
+    }
+    return rules.select(v);
   }
   money(v: number | null): string {
     if (v === null) return this.text('md_unknown');
@@ -63,18 +74,31 @@ export class Formatter {
     if (dimension === 'country' && /^[A-Z]{2}$/.test(value)) return this.regionNames.of(value) ?? value;
     return value;
   }
-  fill(key: TextKey, params: Readonly<Record<string, string>>): string {
-    return fillTemplate(this.messages.text[key], params);
+  fill(key: TextKey, params: Readonly<Record<string, string>>, plurals: Readonly<Record<string, Intl.LDMLPluralRule>> = {}): string {
+    return fillTemplate(this.messages.text[key], params, plurals);
   }
 }
 
-/** Replaces `{name}` placeholders; a placeholder without a value is a programming error. */
-export function fillTemplate(template: string, params: Readonly<Record<string, string>>): string {
-  return template.replace(/\{(\w+)\}/g, (_, name: string) => {
+// `{name}`, or `{name, plural, one {# day} other {# days}}` (ICU MessageFormat's plural, without nesting).
+const PLACEHOLDER = /\{(\w+)(?:, plural,((?:\s*\w+\s*\{[^{}]*\})+))?\}/g;
+
+/**
+ * Fills `{name}` placeholders, and chooses a plural placeholder's form by the category in `plurals` (`#` is the
+ * value). A placeholder without a value, or a plural one without a category or an `other` form, is a programming
+ * error.
+ */
+export function fillTemplate(template: string, params: Readonly<Record<string, string>>, plurals: Readonly<Record<string, Intl.LDMLPluralRule>> = {}): string {
+  return template.replace(PLACEHOLDER, (_, name: string, cases: string | undefined) => {
     const value = params[name];
     if (value === undefined) throw new Error(`template placeholder {${name}} has no value: ${template}`);
-    return value;
+    if (cases === undefined) return value;
+    const forms = new Map([...cases.matchAll(/(\w+)\s*\{([^{}]*)\}/g)].map((m) => [m[1]!, m[2]!]));
+    const category = plurals[name];
+    if (category === undefined) throw new Error(`plural placeholder {${name}} has no plural category: ${template}`);
+    const form = forms.get(category) ?? forms.get('other');
+    if (form === undefined) throw new Error(`plural placeholder {${name}} has no "other" form: ${template}`);
+    return form.replaceAll('#', value);
   });
 }
 
-export const placeholders = (template: string): string[] => [...template.matchAll(/\{(\w+)\}/g)].map((m) => m[1]!).sort();
+export const placeholders = (template: string): string[] => [...template.matchAll(PLACEHOLDER)].map((m) => m[1]!).sort();

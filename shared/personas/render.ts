@@ -1,7 +1,7 @@
 import type { Persona, PersonaDistribution, PersonaLanguage, PersonaStatement, SegmentSummary } from '../contracts/outputs.ts';
 import type { NeutralChannel } from './channels.ts';
 import { Formatter } from './format.ts';
-import type { FeatureLabelKey, Messages } from './i18n/index.ts';
+import type { FeatureLabelKey, Messages, TextKey } from './i18n/index.ts';
 import type { Innovation } from './innovation.ts';
 import type { SegmentMetrics } from './metrics.ts';
 import type { Archetype, NeutralStatement, Param, RuleStatements } from './rules.ts';
@@ -45,10 +45,20 @@ export function renderPersona(p: NeutralPersona, ctx: RenderContext): Persona {
     if ('innovation' in value) return ctx.messages.innovation[value.innovation];
     if ('persona_name' in value) return ctx.name;
     if ('segment_name' in value) return p.segment.name;
-    return f.fill(value.template, params(value.params));
+    return fill(value.template, value.params);
   };
-  const params = (ps: Readonly<Record<string, Param>>) => Object.fromEntries(Object.entries(ps).map(([k, v]) => [k, param(v)]));
-  const text = (s: NeutralStatement): PersonaStatement => ({ code: s.code, text: f.fill(s.key, params(s.params)), evidence: s.evidence });
+  // Counts choose a plural form as they are shown: `num` with its digits, `int` whole.
+  const plural = (value: Param): Intl.LDMLPluralRule | undefined =>
+    'num' in value ? f.plural(value.num, value.digits ?? 1) : 'int' in value ? f.plural(value.int, 0) : undefined;
+  const fill = (key: TextKey, ps: Readonly<Record<string, Param>>): string => {
+    const entries = Object.entries(ps);
+    const plurals = entries.flatMap(([k, v]) => {
+      const category = plural(v);
+      return category === undefined ? [] : [[k, category] as const];
+    });
+    return f.fill(key, Object.fromEntries(entries.map(([k, v]) => [k, param(v)])), Object.fromEntries(plurals));
+  };
+  const text = (s: NeutralStatement): PersonaStatement => ({ code: s.code, text: fill(s.key, s.params), evidence: s.evidence });
   const dist = (d: NeutralDistribution): PersonaDistribution => ({
     dominant: d.dominant,
     dominant_label: d.dominant === null ? null : f.label(d.dimension, d.dominant),
@@ -119,7 +129,7 @@ export function renderPersona(p: NeutralPersona, ctx: RenderContext): Persona {
         text:
           p.innovation.type === null
             ? f.text('innovation_unknown')
-            : f.fill('innovation_text', { innovation: ctx.messages.innovation[p.innovation.type], score: f.num(p.innovation.score, 2) }),
+            : f.fill('innovation_text', { innovation: ctx.messages.innovation[p.innovation.type], score: f.num(p.innovation.score, 2) }, { score: f.plural(p.innovation.score, 2) }),
         evidence: p.innovation.evidence,
       },
     },
@@ -144,7 +154,7 @@ export function renderPersona(p: NeutralPersona, ctx: RenderContext): Persona {
         t.value !== undefined || SHARE_FEATURES.has(t.feature) ? f.pct(v) : t.feature === 'avg_monetary' ? f.money(v) : f.num(v, 2);
       const textOut =
         t.value === undefined
-          ? f.fill('trait_numeric', { feature: feature(t.feature), value: format(t.segment_value), baseline: format(t.baseline_value), difference: f.num(t.standardized_difference, 1) })
+          ? f.fill('trait_numeric', { feature: feature(t.feature), value: format(t.segment_value), baseline: format(t.baseline_value), difference: f.num(t.standardized_difference, 1) }, { difference: f.plural(t.standardized_difference, 1) })
           : f.fill('trait_share', { feature: feature(t.feature), label: f.label(t.feature, t.value), value: format(t.segment_value), baseline: format(t.baseline_value), lift: f.times(t.lift) });
       return { code, feature: t.feature, standardized_difference: t.standardized_difference, text: textOut, evidence: t.evidence };
     }),

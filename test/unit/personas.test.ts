@@ -309,6 +309,20 @@ describe('persona languages', () => {
     expect(() => fillTemplate('{missing}', {})).toThrow(/missing/);
   });
 
+  it('chooses plural forms by the language’s rules for the number as shown', () => {
+    const days = '{n, plural, one {# day} other {# days}} ago';
+    expect(fillTemplate(days, { n: '1' }, { n: 'one' })).toBe('1 day ago');
+    expect(fillTemplate(days, { n: '2' }, { n: 'other' })).toBe('2 days ago');
+    expect(fillTemplate('{n, plural, other {# days}}', { n: '1' }, { n: 'one' })).toBe('1 days');
+    expect(() => fillTemplate(days, { n: '1' })).toThrow(/no plural category/);
+    expect(() => fillTemplate('{n, plural, one {# day}}', { n: '2' }, { n: 'other' })).toThrow(/no "other" form/);
+    expect(placeholders(days)).toEqual(['n']);
+    const en = new Formatter(MESSAGES.en);
+    expect([1, 1.04, -1, 1.5, 0, 2].map((v) => en.plural(v, 1))).toEqual(['one', 'one', 'one', 'other', 'other', 'other']);
+    expect(en.plural(1.04, 2)).toBe('other');
+    expect(new Formatter(MESSAGES.ja).plural(1, 0)).toBe('other');
+  });
+
   it('counts the values folded away, in the singular for one, apart from a value named "other"', () => {
     const f = fixture();
     f.dims.gender = { female: 120, male: 60, non_binary: 10 };
@@ -350,6 +364,7 @@ describe('persona languages', () => {
     expect(p.preferred_channels.find((c) => c.channel === 'store')).toMatchObject({ rank: 2, score: 0.25 });
     expect(p.preferred_channels.find((c) => c.channel === 'app')).toMatchObject({ score: 0 });
     expect(p.identity.story.text).toContain('They buy once on average');
+    expect(p.distinguishing_traits.find((d) => d.feature === 'avg_frequency')?.text).toBe('orders per customer: 1 against 3 for all customers (-1 standard deviation).');
 
     const md = personaMarkdown(p, 'EUR');
     expect(md).not.toMatch(/unknown/);

@@ -5,7 +5,6 @@ export const ja: Messages = {
   text: {
     story_intro: '{name}はセグメント「{segment}」を代表します：顧客{size}人、全顧客の{share}、売上の{revenue_share}。',
     story_buyer: '平均{frequency}回購入し、1注文あたり{aov}を支出し、最後の購入は中央値で{recency}日前です。',
-    story_buyer_once: '平均1回購入し、1注文あたり{aov}を支出し、最後の購入は中央値で{recency}日前です。',
     story_browser: '{browsers}は購入せずに閲覧のみで、商品閲覧の{conversion}が購入につながります。',
     story_age: '最も多い年齢層は{age}歳です（判明している年齢の{age_share}）。',
     story_country: '最も多いのは{country}在住です（判明している国の{country_share}）。',
@@ -83,7 +82,6 @@ export const ja: Messages = {
     md_archetype: 'アーキタイプ',
     md_size: '顧客{size}人（全顧客の{share}）',
     md_other: 'ほか{count}個の値',
-    md_other_one: 'ほか1個の値',
     md_missing: 'データなし：{features}',
     md_no_reach: 'スコア0（データ上、到達またはエンゲージメントなし）：{channels}。',
     md_unknown: '不明',

@@ -5,7 +5,6 @@ export const ko: Messages = {
   text: {
     story_intro: '{name}은(는) “{segment}” 세그먼트를 대표합니다: 고객 {size}명, 전체 고객의 {share}, 매출의 {revenue_share}.',
     story_buyer: '평균 {frequency}회 구매하고, 주문당 {aov}을(를) 지출하며, 마지막 구매는 중앙값 기준 {recency}일 전입니다.',
-    story_buyer_once: '평균 1회 구매하고, 주문당 {aov}을(를) 지출하며, 마지막 구매는 중앙값 기준 {recency}일 전입니다.',
     story_browser: '{browsers}는 구매 없이 둘러보기만 하며, 상품 조회의 {conversion}가 구매로 이어집니다.',
     story_age: '가장 큰 연령대는 {age}세입니다(알려진 연령의 {age_share}).',
     story_country: '가장 큰 그룹은 {country}에 거주합니다(알려진 국가의 {country_share}).',
@@ -83,7 +82,6 @@ export const ko: Messages = {
     md_archetype: '원형',
     md_size: '고객 {size}명(전체 고객의 {share})',
     md_other: '그 밖의 값 {count}개',
-    md_other_one: '그 밖의 값 1개',
     md_missing: '데이터 없음: {features}',
     md_no_reach: '점수 0(데이터상 도달 또는 참여 없음): {channels}.',
     md_unknown: '알 수 없음',

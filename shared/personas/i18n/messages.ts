@@ -4,10 +4,12 @@ import type { BROWSER_FAMILIES, DEVICE_TYPES, EDUCATION_LEVELS, GENDERS, INCOME_
 
 /**
  * The message catalogue of one language. Every language file is one object of this type, so a missing or
- * misspelt key fails the type check. Templates use `{name}` placeholders filled with figures formatted by Intl.
+ * misspelt key fails the type check. Templates use `{name}` placeholders filled with figures formatted by Intl;
+ * a count that a noun follows uses ICU's plural form, `{n, plural, one {# day} other {# days}}`, chosen by
+ * Intl.PluralRules for the number as shown, so a new language brings its own plural categories.
  */
 export const TEXT_KEYS = [
-  'story_intro', 'story_buyer', 'story_buyer_once', 'story_browser', 'story_age', 'story_country', 'story_interest', 'story_channel', 'story_innovation',
+  'story_intro', 'story_buyer', 'story_browser', 'story_age', 'story_country', 'story_interest', 'story_channel', 'story_innovation',
   'innovation_text', 'innovation_unknown', 'channel_text',
   'goal_gifting', 'goal_mobile', 'goal_premium', 'goal_reorder', 'goal_explore', 'goal_category',
   'pain_checkout', 'pain_reminders', 'pain_returns', 'pain_hesitant',
@@ -21,7 +23,7 @@ export const TEXT_KEYS = [
   'trait_numeric', 'trait_share',
   'h_story', 'h_segment', 'h_demographics', 'h_geography', 'h_psychographics', 'h_behaviour', 'h_technographics', 'h_channels', 'h_goals',
   'h_pain_points', 'h_motivations', 'h_user_stories', 'h_next_actions', 'h_traits', 'h_coverage',
-  'md_meta', 'md_archetype', 'md_size', 'md_other', 'md_other_one', 'md_missing', 'md_no_reach', 'md_unknown', 'md_none', 'md_known', 'md_value', 'md_share', 'md_lift', 'md_evidence',
+  'md_meta', 'md_archetype', 'md_size', 'md_other', 'md_missing', 'md_no_reach', 'md_unknown', 'md_none', 'md_known', 'md_value', 'md_share', 'md_lift', 'md_evidence',
 ] as const;
 export type TextKey = (typeof TEXT_KEYS)[number];
 
