@@ -126,6 +126,12 @@ export const SegmentsConfig = z
           .min(1)
           .default(100)
           .describe('only segments with at least this many customers in either run are checked for swings'),
+        maxSegmentShare: z
+          .number()
+          .positive()
+          .max(1)
+          .default(0.5)
+          .describe('warn (and list in quality.json broad_segments) when a rule or discovered segment holds more than this share of all customers'),
       })
       .prefault({}),
     currency: z

@@ -357,6 +357,10 @@ export const QualityDocument = z.object({
     .array(z.object({ segment_id: z.string(), kind: SegmentKind, previous: z.number().int(), current: z.number().int(), change: z.number() }))
     .default([])
     .describe('segments whose size changed by more than quality.maxSegmentSwing since the previous complete run (published, with a warning)'),
+  broad_segments: z
+    .array(z.object({ segment_id: z.string(), kind: SegmentKind, size: z.number().int(), share: z.number() }))
+    .default([])
+    .describe('rule and discovered segments holding more than quality.maxSegmentShare of all customers: too broad to single out a target group (published, with a warning)'),
   queries: z.array(z.object({ step: z.string(), wall_ms: z.number(), engine_ms: z.number(), bytes_scanned: z.number().optional(), query_id: z.string().optional() })),
   refresh: z
     .object({

@@ -34,7 +34,7 @@ import { REJECT_FIELD, STAGE_SQL } from '../sql/staging.ts';
 import { distributionsSql, medianRecencySql, quarantineSql, rejectExamplesSql, segmentSummarySql, tableQualitySql } from '../sql/summaries.ts';
 import { getText, putJson, type ObjectStore } from '../stores/object-store.ts';
 import { daysBetween } from '../time.ts';
-import { historyDocument, migrationDocument, previousHistory, previousSegments, readPreviousRun, segmentSummaryCsv, segmentSwings, type PreviousRunRef, type SegmentSwing } from './run-documents.ts';
+import { broadSegments, historyDocument, migrationDocument, previousHistory, previousSegments, readPreviousRun, segmentSummaryCsv, segmentSwings, type BroadSegment, type PreviousRunRef, type SegmentSwing } from './run-documents.ts';
 import type { z } from 'zod';
 
 export interface StageEvent {
@@ -106,6 +106,7 @@ export async function refreshSegments(deps: RefreshDeps, input: RefreshInput): P
   const stages: { stage: string; ms: number }[] = [];
   const warnings: string[] = [];
   let swings: SegmentSwing[] = [];
+  let broad: BroadSegment[] = [];
 
   const stage = async <T>(name: string, work: () => Promise<T>, detail?: (result: T) => Record<string, unknown>): Promise<T> => {
     deps.onStage?.({ stage: name, status: 'start' });
@@ -245,6 +246,7 @@ export async function refreshSegments(deps: RefreshDeps, input: RefreshInput): P
         failures,
         warnings,
         swings,
+        broad_segments: broad,
         tables,
         coverage,
         freshness,
@@ -423,6 +425,12 @@ export async function refreshSegments(deps: RefreshDeps, input: RefreshInput): P
           `segment ${s.kind}/${s.segment_id} changed by ${s.change > 0 ? '+' : ''}${round(s.change * 100, 1)}% since run ${previousRun?.runId} (${s.previous} → ${s.current} customers; limit ±${round(input.config.quality.maxSegmentSwing * 100, 1)}%)`,
         );
       }
+    }
+    broad = broadSegments(segments.segments, input.config.quality.maxSegmentShare);
+    for (const b of broad) {
+      warnings.push(
+        `segment ${b.kind}/${b.segment_id} holds ${round(b.share * 100, 1)}% of all customers (${b.size} customers; limit ${round(input.config.quality.maxSegmentShare * 100, 1)}%): too broad to single out a target group`,
+      );
     }
     const quality = qualityDoc('passed', coverage, { status: rfm.status, bins: rfm.bins, buyers: rfm.buyers });
 

@@ -169,6 +169,20 @@ export function segmentSwings(
   return swings;
 }
 
+export type BroadSegment = QualityDocument['broad_segments'][number];
+
+/**
+ * Rule and discovered segments holding more than `maxShare` of all customers. A target group that takes in most
+ * customers singles nobody out (a rule whose threshold is too loose, a cluster that is "everyone else"). RFM
+ * classes and lifecycle stages are not checked: they partition every customer, so one of them holding most
+ * customers ("Active") is a finding about the business, not about the segment's definition.
+ */
+export function broadSegments(segments: SegmentsDocument['segments'], maxShare: number): BroadSegment[] {
+  return segments
+    .filter((s) => (s.kind === 'rule' || s.kind === 'discovered') && s.share > maxShare)
+    .map((s) => ({ segment_id: s.id, kind: s.kind, size: s.size, share: s.share }));
+}
+
 /** The previous complete run's segments.json, or null when it cannot be read (then no swing is checked). */
 export async function previousSegments(store: ObjectStore, previous: PreviousRunRef | null, log?: Logger): Promise<SegmentsDocument | null> {
   if (!previous) return null;

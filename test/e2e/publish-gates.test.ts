@@ -4,7 +4,7 @@ import { describe, expect, it } from 'vitest';
 import { parseSegmentsConfig } from '../../shared/contracts/config.ts';
 import { QualityGateError } from '../../shared/errors.ts';
 import { refreshLocal } from '../../shared/pipeline/local.ts';
-import { segmentSwings } from '../../shared/pipeline/run-documents.ts';
+import { broadSegments, segmentSwings } from '../../shared/pipeline/run-documents.ts';
 import { tempDir } from '../helpers/duckdb.ts';
 
 /** Gates before publishing: empty input is refused; a large segment size swing is published with a warning. */
@@ -55,6 +55,41 @@ describe('publish gates', () => {
     expect(latest.run_id).toBe(second.runId);
     const published = JSON.parse(await readFile(path.join(out, second.prefix, 'quality.json'), 'utf8'));
     expect(published.swings).toEqual(second.quality.swings);
+  });
+
+  it('publishes a rule segment that takes in most customers, with a warning and a broad_segments entry', async () => {
+    const segments = (minOrders: number) => [
+      { id: 'repeat', name: 'Repeat buyers', rule: { feature: 'frequency', op: 'gte', value: minOrders } },
+      // Customer k spends 40 + 2k: half of them (k ≥ 10) reach 60, exactly the limit, which is not too broad.
+      { id: 'big', name: 'Big spenders', rule: { feature: 'monetary', op: 'gte', value: 60 } },
+    ];
+    const run = (minOrders: number) => {
+      const config = parseSegmentsConfig({ version: 1, rfm: { minBuyersForQuintiles: 5 }, segments: segments(minOrders) });
+      return tempDir('gates-broad').then(async (out) => ({ out, ...(await refreshLocal({ lakeDir: await lake({ 'orders/o.csv': orders(20) }), outDir: out, asOf: AS_OF, config })) }));
+    };
+    // Every customer has two orders: "at least 2" takes in all of them, "at least 3" none.
+    const loose = await run(2);
+    expect(loose.quality.status).toBe('passed');
+    expect(loose.segments.segments.find((x) => x.id === 'big')).toMatchObject({ size: 10, share: 0.5 });
+    expect(loose.quality.broad_segments).toEqual([{ segment_id: 'repeat', kind: 'rule', size: 20, share: 1 }]);
+    expect(loose.quality.warnings).toContainEqual('segment rule/repeat holds 100% of all customers (20 customers; limit 50%): too broad to single out a target group');
+    const published = JSON.parse(await readFile(path.join(loose.out, loose.prefix, 'quality.json'), 'utf8'));
+    expect(published.broad_segments).toEqual(loose.quality.broad_segments);
+    const tight = await run(3);
+    expect(tight.quality.broad_segments).toEqual([]);
+    expect(tight.quality.warnings.filter((w) => w.includes('too broad'))).toEqual([]);
+  });
+
+  it('checks only rule and discovered segments for breadth, above the configured share', () => {
+    const seg = (id: string, kind: string, share: number) => ({ id, kind, name: id, size: share * 1000, share }) as never;
+    const broad = broadSegments(
+      [seg('all_customers', 'all', 1), seg('active', 'lifecycle', 0.8), seg('loose', 'rule', 0.61), seg('edge', 'rule', 0.6), seg('everyone_else', 'discovered', 0.7)],
+      0.6,
+    );
+    expect(broad.map((b) => [b.kind, b.segment_id, b.size, b.share])).toEqual([
+      ['rule', 'loose', 610, 0.61],
+      ['discovered', 'everyone_else', 700, 0.7],
+    ]);
   });
 
   it('checks swings only on segments large enough, in both directions, and counts a vanished segment as 0', () => {
