@@ -339,6 +339,8 @@ export const TableQuality = z.object({
 });
 export type TableQuality = z.infer<typeof TableQuality>;
 
+const FreshnessStatus = z.enum(['fresh', 'stale_warning', 'stale']);
+
 export const QualityDocument = z.object({
   provenance: Provenance,
   status: z.enum(['passed', 'failed']),
@@ -351,7 +353,15 @@ export const QualityDocument = z.object({
     with_lifecycle_stage: z.number().int(),
     share: z.number(),
   }),
-  freshness: z.object({ newest_data: z.string().nullable(), age_days: z.number().nullable(), status: z.enum(['fresh', 'stale_warning', 'stale']) }),
+  freshness: z.object({
+    newest_data: z.string().nullable(),
+    age_days: z.number().nullable(),
+    status: FreshnessStatus,
+    tables: z
+      .partialRecord(z.enum(['orders', 'events']), z.object({ newest_data: z.string(), age_days: z.number(), status: FreshnessStatus }))
+      .default({})
+      .describe('each dated table on its own (with the state’s rows in an incremental run): one feed that stopped while the other runs on is caught too'),
+  }),
   rfm: z.object({ status: z.enum(['ok', 'insufficient_data']), bins: z.number().int(), buyers: z.number().int() }),
   swings: z
     .array(z.object({ segment_id: z.string(), kind: SegmentKind, previous: z.number().int(), current: z.number().int(), change: z.number() }))

@@ -29,6 +29,8 @@ export const StateManifest = z.strictObject({
   data_from: z.string().nullable(),
   /** Newest accepted row in the state: freshness is judged on it when a night brings no new rows. */
   data_to: z.string().nullable(),
+  /** Newest accepted row per dated table, so each table's freshness holds on a night that brings none of its rows. */
+  newest: z.strictObject({ orders: z.string().nullable(), events: z.string().nullable() }).optional(),
   customers: z.number().int().nonnegative(),
 });
 export type StateManifest = z.infer<typeof StateManifest>;

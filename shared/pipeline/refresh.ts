@@ -226,7 +226,15 @@ export async function refreshSegments(deps: RefreshDeps, input: RefreshInput): P
     } else if (tables.orders?.present && tables.orders.rows_read === 0) {
       failures.push(`orders: the input is empty (0 rows in ${tables.orders.files} non-empty file(s) under orders/), nothing to segment`);
     } else if ((tables.orders?.rows_accepted ?? 0) === 0) failures.push('orders: no accepted rows, nothing to segment');
-    const freshness = freshnessOf(maxTs, input.asOf, input.config.freshness);
+    const newest = newestPerTable(tables, previousState);
+    const freshness = freshnessOf(maxTs, input.asOf, input.config.freshness, newest);
+    for (const [table, f] of Object.entries(freshness.tables)) {
+      // A table is named only when it is staler than the data as a whole, which has its own message below.
+      if (STALENESS[f.status] <= STALENESS[freshness.status]) continue;
+      if (f.status === 'stale') {
+        failures.push(`${table}: newest accepted row ${f.newest_data} is ${f.age_days} days before the as-of date (limit ${input.config.freshness.failAfterDays}): segments would be built on stale ${table}`);
+      } else warnings.push(`${table}: newest accepted row is ${f.age_days} days before the as-of date`);
+    }
     if (freshness.status === 'stale') {
       failures.push(
         maxTs === null
@@ -353,6 +361,7 @@ export async function refreshSegments(deps: RefreshDeps, input: RefreshInput): P
         full_as_of: previousState?.full_as_of ?? input.asOf,
         data_from: dataFrom,
         data_to: maxTs,
+        newest,
         customers: coverage.customers,
       };
       await putJson(store, `${prefix}${STATE_MANIFEST}`, validated(StateManifest, manifest, STATE_MANIFEST));
@@ -559,15 +568,34 @@ export function binsFor(buyers: number, minBuyersForQuintiles: number): number {
   return Math.max(1, Math.min(4, Math.floor(buyers / perBin)));
 }
 
+const STALENESS = { fresh: 0, stale_warning: 1, stale: 2 } as const;
+type Newest = NonNullable<StateManifest['newest']>;
+
+/** The newest accepted row of each dated table, this run's or, when later, the state's it continues. */
+export function newestPerTable(tables: Partial<Record<TableName, TableQuality>>, previous: StateManifest | null): Newest {
+  const later = (a: string | null | undefined, b: string | null | undefined) => ([a, b].filter((v): v is string => !!v).sort().at(-1) ?? null);
+  return {
+    orders: later(tables.orders?.present ? tables.orders.max_ts : null, previous?.newest?.orders),
+    events: later(tables.events?.present ? tables.events.max_ts : null, previous?.newest?.events),
+  };
+}
+
+/**
+ * Freshness of the data as a whole and of each dated table that has rows. A table without any accepted row is
+ * not judged on its own: a missing orders table fails elsewhere, and missing events are an input, not an age.
+ */
 export function freshnessOf(
   newest: string | null,
   asOf: string,
   limits: SegmentsConfig['freshness'],
+  perTable: Partial<Newest> = {},
 ): QualityDocument['freshness'] {
-  if (!newest) return { newest_data: null, age_days: null, status: 'stale' };
-  const age = daysBetween(newest.slice(0, 10), asOf);
-  const status = age > limits.failAfterDays ? 'stale' : age > limits.warnAfterDays ? 'stale_warning' : 'fresh';
-  return { newest_data: newest, age_days: age, status };
+  const judge = (ts: string) => {
+    const age = daysBetween(ts.slice(0, 10), asOf);
+    return { newest_data: ts, age_days: age, status: age > limits.failAfterDays ? 'stale' : age > limits.warnAfterDays ? 'stale_warning' : 'fresh' } as const;
+  };
+  const tables = Object.fromEntries(Object.entries(perTable).flatMap(([table, ts]) => (ts ? [[table, judge(ts)]] : [])));
+  return newest ? { ...judge(newest), tables } : { newest_data: null, age_days: null, status: 'stale', tables };
 }
 
 async function tableQuality(

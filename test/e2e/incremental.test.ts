@@ -105,6 +105,11 @@ describe('incremental refresh', () => {
     expect(quiet.quality.tables.orders!.rows_read).toBe(0);
     expect(quiet.quality.warnings).toContain(`orders: no new accepted rows after ${AS_OF}`);
     expect(quiet.quality.freshness.newest_data).toBe(full.quality.freshness.newest_data);
+    // Each table too: neither brought a row tonight, and the state remembers how new each one was.
+    for (const table of ['orders', 'events'] as const) {
+      expect(quiet.quality.freshness.tables[table]?.newest_data).toBe(full.quality.freshness.tables[table]?.newest_data);
+      expect(quiet.quality.freshness.tables[table]?.age_days).toBe(full.quality.freshness.tables[table]!.age_days + 1);
+    }
     expect(quiet.segments.customers).toBe(full.segments.customers);
   });
 

@@ -10,6 +10,7 @@ import { tempDir } from '../helpers/duckdb.ts';
 /** Gates before publishing: empty input is refused; a large segment size swing is published with a warning. */
 const AS_OF = '2026-01-10';
 const HEADER = 'order_id,customer_id,order_ts,amount';
+const EVENT_HEADER = 'customer_id,event_ts,event_type';
 
 async function lake(files: Record<string, string>): Promise<string> {
   const dir = await tempDir('gates-lake');
@@ -90,6 +91,29 @@ describe('publish gates', () => {
       ['rule', 'loose', 610, 0.61],
       ['discovered', 'everyone_else', 700, 0.7],
     ]);
+  });
+
+  it('refuses segments built on orders that stopped coming while events run on, and keeps the last run published', async () => {
+    const config = parseSegmentsConfig({ version: 1, rfm: { minBuyersForQuintiles: 5 } });
+    const out = await tempDir('gates-stale-table');
+    const events = (day: string) => [EVENT_HEADER, ...Array.from({ length: 20 }, (_, i) => `c${i},${day}T12:00:00Z,page_view`)].join('\n');
+    const good = await refreshLocal({ lakeDir: await lake({ 'orders/o.csv': orders(20), 'events/e.csv': events('2026-01-09') }), outDir: out, asOf: AS_OF, config });
+    expect(good.quality.freshness.tables).toMatchObject({ orders: { status: 'fresh' }, events: { status: 'fresh', age_days: 1 } });
+    // The same orders 41 days later: the events feed still says the data is current, the orders feed does not.
+    const error = await refreshLocal({ lakeDir: await lake({ 'orders/o.csv': orders(20), 'events/e.csv': events('2026-02-19') }), outDir: out, asOf: '2026-02-20', config }).then(
+      () => undefined,
+      (e: unknown) => e,
+    );
+    expect(error).toBeInstanceOf(QualityGateError);
+    expect((error as Error).message).toMatch(/orders: newest accepted row 2026-01-09T10:00:00\S* is 42 days before the as-of date \(limit 30\): segments would be built on stale orders/);
+    expect(JSON.parse(await readFile(path.join(out, 'latest.json'), 'utf8')).run_id).toBe(good.runId);
+
+    // Events five days old while orders are current: published, with a warning naming the table.
+    const lagging = await refreshLocal({ lakeDir: await lake({ 'orders/o.csv': orders(20), 'events/e.csv': events('2026-01-05') }), outDir: out, asOf: AS_OF, config });
+    expect(lagging.quality.status).toBe('passed');
+    expect(lagging.quality.freshness).toMatchObject({ status: 'fresh', tables: { orders: { status: 'fresh' }, events: { status: 'stale_warning', age_days: 5 } } });
+    expect(lagging.quality.warnings).toContain('events: newest accepted row is 5 days before the as-of date');
+    expect(lagging.quality.warnings.filter((w) => w.startsWith('orders:'))).toEqual([]);
   });
 
   it('checks swings only on segments large enough, in both directions, and counts a vanished segment as 0', () => {
