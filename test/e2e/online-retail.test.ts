@@ -1,7 +1,7 @@
+import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { convertOnlineRetail, DEFAULT_INPUT } from '../../examples/online-retail/convert.ts';
-import { readFile } from 'node:fs/promises';
 import type { PersonasDocument, QualityDocument, SegmentsDocument } from '../../shared/contracts/outputs.ts';
 import { parseSegmentsConfig } from '../../shared/contracts/config.ts';
 import { refreshLocal } from '../../shared/pipeline/local.ts';

@@ -7,7 +7,10 @@ import { refreshLocal } from '../../shared/pipeline/local.ts';
 import { broadSegments, segmentSwings } from '../../shared/pipeline/run-documents.ts';
 import { tempDir } from '../helpers/duckdb.ts';
 
-/** Gates before publishing: empty input is refused; a large segment size swing is published with a warning. */
+/**
+ * Gates before publishing: empty input and a stale orders feed are refused; a large segment size swing, a segment
+ * too broad to target and a lagging events feed are published with a warning.
+ */
 const AS_OF = '2026-01-10';
 const HEADER = 'order_id,customer_id,order_ts,amount';
 const EVENT_HEADER = 'customer_id,event_ts,event_type';
@@ -99,7 +102,7 @@ describe('publish gates', () => {
     const events = (day: string) => [EVENT_HEADER, ...Array.from({ length: 20 }, (_, i) => `c${i},${day}T12:00:00Z,page_view`)].join('\n');
     const good = await refreshLocal({ lakeDir: await lake({ 'orders/o.csv': orders(20), 'events/e.csv': events('2026-01-09') }), outDir: out, asOf: AS_OF, config });
     expect(good.quality.freshness.tables).toMatchObject({ orders: { status: 'fresh' }, events: { status: 'fresh', age_days: 1 } });
-    // The same orders 41 days later: the events feed still says the data is current, the orders feed does not.
+    // Six weeks on, the same orders: the events feed still says the data is current, the orders feed does not.
     const error = await refreshLocal({ lakeDir: await lake({ 'orders/o.csv': orders(20), 'events/e.csv': events('2026-02-19') }), outDir: out, asOf: '2026-02-20', config }).then(
       () => undefined,
       (e: unknown) => e,
