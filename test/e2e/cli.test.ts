@@ -50,6 +50,8 @@ describe('segments CLI', () => {
     expect(first.stderr).toMatch(/generating a sample lake of 20,000 customers in \.data\/sample-lake/);
     expect(first.stderr).toMatch(/orders \(365 files, parquet\), customers \(1 file, csv\)/);
     expect(first.stdout).toContain('Refresh: full — a new sample lake was generated, so no earlier feature state describes it');
+    // The sample lake's last day is the day before the as-of date, in both dated tables.
+    expect(first.stdout).toMatch(/^Newest rows: orders \d{4}-\d{2}-\d{2} \(1 day old\), events \d{4}-\d{2}-\d{2} \(1 day old\)$/m);
     const latest = JSON.parse(await readFile(path.join(cwd, '.data', 'out', 'latest.json'), 'utf8'));
     expectAlignedSummary(first.stdout, JSON.parse(await readFile(path.join(cwd, '.data', 'out', latest.prefix, 'segments.json'), 'utf8')));
     // The same day again: the lake is reused, and the reason is the state's, not the lake's.
