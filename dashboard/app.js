@@ -342,6 +342,12 @@ function downloadLink(p, ext) {
 
 /* ---------- data quality ---------- */
 
+/** A dated table's newest row and its age; customers (a snapshot) and tables without rows have none. */
+function newestCell(f) {
+  if (!f) return '—';
+  return `${f.newest_data.slice(0, 10)} (${int(f.age_days)} d${f.status === 'fresh' ? '' : `, ${f.status.replace('_', ' ')}`})`;
+}
+
 function renderQuality() {
   const q = run.quality;
   const rows = Object.entries(q.tables).map(([name, t]) =>
@@ -353,6 +359,7 @@ function renderQuality() {
       h('td', { 'data-rejected': t?.rows_rejected ?? 0 }, int(t?.rows_rejected)),
       h('td', {}, pct(t?.rejected_share, 'en', 2)),
       h('td', {}, int(t?.rows_after_as_of)),
+      h('td', { 'data-newest': q.freshness.tables?.[name]?.newest_data ?? '' }, newestCell(q.freshness.tables?.[name])),
       h('td', {}, Object.entries(t?.rejected_by_reason ?? {}).map(([r, n]) => `${r.replaceAll('_', ' ')} ${int(n)}`).join(', ') || '—'),
     ),
   );
@@ -367,7 +374,7 @@ function renderQuality() {
     h('div', { class: 'table-scroll', tabindex: '0', role: 'region', 'aria-label': 'Rows per input table' },
       h('table', { class: 'data-table quality-table' },
         h('caption', {}, 'Rows per input table (rejected rows are quarantined with their reason, never dropped silently)'),
-        h('thead', {}, h('tr', {}, ...['Table', 'Present', 'Read', 'Accepted', 'Rejected', 'Rejected share', 'After as-of', 'Reasons'].map((c) => h('th', { scope: 'col' }, c)))),
+        h('thead', {}, h('tr', {}, ...['Table', 'Present', 'Read', 'Accepted', 'Rejected', 'Rejected share', 'After as-of', 'Newest row', 'Reasons'].map((c) => h('th', { scope: 'col' }, c)))),
         h('tbody', {}, ...rows),
       ),
     ),

@@ -85,7 +85,13 @@ describe('dashboard in headless Chromium', () => {
     expect(await page.textContent('#run-subtitle')).toContain(latest.run_id);
     for (const [table, t] of Object.entries(quality.tables)) {
       expect(await page.getAttribute(`#quality-detail tr[data-table="${table}"] td[data-rejected]`, 'data-rejected')).toBe(String(t?.rows_rejected));
+      // Orders and events show their newest row; customers, a snapshot, shows none.
+      const newest = quality.freshness.tables[table as 'orders' | 'events'];
+      const cell = page.locator(`#quality-detail tr[data-table="${table}"] td[data-newest]`);
+      expect(await cell.getAttribute('data-newest')).toBe(newest?.newest_data ?? '');
+      expect(await cell.textContent()).toBe(newest ? `${newest.newest_data.slice(0, 10)} (${newest.age_days} d)` : '—');
     }
+    expect(Object.keys(quality.freshness.tables).sort()).toEqual(['events', 'orders']);
     const warnings = await page.$$eval('#quality-banner [data-quality]', (els) => els.map((e) => e.textContent ?? ''));
     expect(warnings.length).toBeGreaterThanOrEqual(quality.warnings.length + quality.failures.length);
     for (const w of quality.warnings) expect(warnings.some((t) => t.includes(w))).toBe(true);
