@@ -343,7 +343,9 @@ describe('persona languages', () => {
     expect(country('en').values.map((v) => [v.value, v.label])).toEqual([['DE', 'Germany'], ['United Kingdom', 'United Kingdom']]);
     expect(country('de')).toMatchObject({ dominant: 'DE', dominant_label: 'Deutschland' });
     expect(country('ja').dominant_label).toBe('ドイツ');
-    expect(built.de![0]!.identity.story.text).toContain('Die größte Gruppe lebt in Deutschland');
+    // Written as a label, so a country that takes an article ("the United Kingdom", "im Vereinigten Königreich") reads right.
+    expect(built.de![0]!.identity.story.text).toContain('Häufigstes Land: Deutschland (68,4\u00a0% der bekannten Länder).');
+    expect(built.en![0]!.identity.story.text).toContain('Most common country: Germany (68.4% of known countries).');
   });
 
   it('on a lake with orders only, names what the data lacks once per section and ranks the web shop it orders from', () => {

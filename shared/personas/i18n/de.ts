@@ -7,7 +7,7 @@ export const de: Messages = {
     story_buyer: 'Sie kaufen im Schnitt {frequency, plural, one {einmal} other {#-mal}}, geben {aov} pro Bestellung aus und haben im Median vor {recency, plural, one {# Tag} other {# Tagen}} zuletzt gekauft.',
     story_browser: '{browsers} stöbern, ohne zu kaufen; {conversion} der Produktansichten führen zu einem Kauf.',
     story_age: 'Die größte Altersgruppe ist {age} Jahre ({age_share} der bekannten Altersangaben).',
-    story_country: 'Die größte Gruppe lebt in {country} ({country_share} der bekannten Länder).',
+    story_country: 'Häufigstes Land: {country} ({country_share} der bekannten Länder).',
     story_interest: 'Im Vergleich zu allen Kunden interessieren sie sich besonders für {interest} ({lift}).',
     story_channel: 'Am besten erreicht man sie über {channel}.',
     story_innovation: 'Bei neuen Einkaufswegen gehören sie zur Gruppe {innovation}.',

@@ -7,7 +7,7 @@ export const en: Messages = {
     story_buyer: 'They buy {frequency, plural, one {once} other {# times}} on average, spend {aov} per order and last bought a median of {recency, plural, one {# day} other {# days}} ago.',
     story_browser: '{browsers} browse without buying; {conversion} of product views end in a purchase.',
     story_age: 'The largest age group is {age} ({age_share} of known ages).',
-    story_country: 'The largest group lives in {country} ({country_share} of known countries).',
+    story_country: 'Most common country: {country} ({country_share} of known countries).',
     story_interest: 'Compared with all customers they are especially into {interest} ({lift}).',
     story_channel: 'They are best reached by {channel}.',
     story_innovation: 'When it comes to new ways of shopping they are {innovation}.',
