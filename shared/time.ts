@@ -12,3 +12,11 @@ export function daysBetween(from: string, to: string): number {
 export function utcDate(now: Date): string {
   return now.toISOString().slice(0, 10);
 }
+
+/** The earliest and the latest of some ISO-8601 dates or timestamps (which sort as text), ignoring missing ones. */
+export function earliest(...values: readonly (string | null | undefined)[]): string | null {
+  return values.filter((v): v is string => !!v).sort()[0] ?? null;
+}
+export function latest(...values: readonly (string | null | undefined)[]): string | null {
+  return values.filter((v): v is string => !!v).sort().at(-1) ?? null;
+}

@@ -33,7 +33,7 @@ import { buyerCountSql, coverageSql, customerSegmentsOutputSql, customerSegments
 import { REJECT_FIELD, STAGE_SQL } from '../sql/staging.ts';
 import { distributionsSql, medianRecencySql, quarantineSql, rejectExamplesSql, segmentSummarySql, tableQualitySql } from '../sql/summaries.ts';
 import { getText, putJson, type ObjectStore } from '../stores/object-store.ts';
-import { daysBetween } from '../time.ts';
+import { daysBetween, earliest, latest } from '../time.ts';
 import { broadSegments, historyDocument, migrationDocument, previousHistory, previousSegments, readPreviousRun, segmentSummaryCsv, segmentSwings, type BroadSegment, type PreviousRunRef, type SegmentSwing } from './run-documents.ts';
 import type { z } from 'zod';
 
@@ -201,11 +201,10 @@ export async function refreshSegments(deps: RefreshDeps, input: RefreshInput): P
     }
     const tables = Object.fromEntries(TABLE_NAMES.map((t) => [t, staged[t]])) as Partial<Record<TableName, TableQuality>>;
 
-    const timestamps = [tables.orders, tables.events].filter((t): t is TableQuality => !!t && t.present);
-    const minTs = timestamps.map((t) => t.min_ts).filter((v): v is string => !!v).sort()[0] ?? null;
     // An incremental run's own rows are only the new days: the data range, and freshness, include the state's.
-    const maxTs = [...timestamps.map((t) => t.max_ts), previousState?.data_to ?? null].filter((v): v is string => !!v).sort().at(-1) ?? null;
-    const dataFrom = [minTs, previousState?.data_from ?? null].filter((v): v is string => !!v).sort()[0] ?? null;
+    const newest = newestPerTable(tables, previousState);
+    const maxTs = latest(newest.orders, newest.events, previousState?.data_to);
+    const dataFrom = earliest(tables.orders?.present ? tables.orders.min_ts : null, tables.events?.present ? tables.events.min_ts : null, previousState?.data_from);
     provenance = { ...provenance, data_from: dataFrom, data_to: maxTs };
 
     const failures: string[] = [];
@@ -226,7 +225,6 @@ export async function refreshSegments(deps: RefreshDeps, input: RefreshInput): P
     } else if (tables.orders?.present && tables.orders.rows_read === 0) {
       failures.push(`orders: the input is empty (0 rows in ${tables.orders.files} non-empty file(s) under orders/), nothing to segment`);
     } else if ((tables.orders?.rows_accepted ?? 0) === 0) failures.push('orders: no accepted rows, nothing to segment');
-    const newest = newestPerTable(tables, previousState);
     const freshness = freshnessOf(maxTs, input.asOf, input.config.freshness, newest);
     for (const [table, f] of Object.entries(freshness.tables)) {
       // A table is named only when it is staler than the data as a whole, which has its own message below.
@@ -573,10 +571,9 @@ type Newest = NonNullable<StateManifest['newest']>;
 
 /** The newest accepted row of each dated table, this run's or, when later, the state's it continues. */
 export function newestPerTable(tables: Partial<Record<TableName, TableQuality>>, previous: StateManifest | null): Newest {
-  const later = (a: string | null | undefined, b: string | null | undefined) => ([a, b].filter((v): v is string => !!v).sort().at(-1) ?? null);
   return {
-    orders: later(tables.orders?.present ? tables.orders.max_ts : null, previous?.newest?.orders),
-    events: later(tables.events?.present ? tables.events.max_ts : null, previous?.newest?.events),
+    orders: latest(tables.orders?.present ? tables.orders.max_ts : null, previous?.newest?.orders),
+    events: latest(tables.events?.present ? tables.events.max_ts : null, previous?.newest?.events),
   };
 }
 
@@ -588,7 +585,7 @@ export function freshnessOf(
   newest: string | null,
   asOf: string,
   limits: SegmentsConfig['freshness'],
-  perTable: Partial<Newest> = {},
+  perTable: Newest,
 ): QualityDocument['freshness'] {
   const judge = (ts: string) => {
     const age = daysBetween(ts.slice(0, 10), asOf);
