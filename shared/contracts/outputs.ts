@@ -229,14 +229,16 @@ export const Persona = z.object({
     browser: PersonaDistribution,
     app_share: z.number().nullable(),
     mobile_share: z.number().nullable(),
-    engagement_per_customer: z.object({
-      email_opens: z.number(),
-      email_clicks: z.number(),
-      push_opens: z.number(),
-      sms_clicks: z.number(),
-      social_clicks: z.number(),
-      app_opens: z.number(),
-    }),
+    engagement_per_customer: z
+      .object({
+        email_opens: z.number().nullable(),
+        email_clicks: z.number().nullable(),
+        push_opens: z.number().nullable(),
+        sms_clicks: z.number().nullable(),
+        social_clicks: z.number().nullable(),
+        app_opens: z.number().nullable(),
+      })
+      .describe('interactions per customer from events; null when no customer of the segment has events, so an absence does not read as zero'),
     innovation: z.object({
       type: z.enum(INNOVATION_TYPES).nullable(),
       label: z.string().nullable(),

@@ -78,16 +78,14 @@ export function personaMarkdown(p: Persona, currency?: string): string {
   distribution('top_order_channel', b.order_channels);
 
   const tech = p.technographics;
-  // Without any events in the segment, "0 opens per customer" would read as a finding rather than an absence.
-  const withEvents = (v: number) => (p.coverage.events === 0 ? null : v);
   section(t('h_technographics'));
   distribution('top_device', tech.device);
   distribution('top_os', tech.os);
   distribution('top_browser', tech.browser);
   figure('app_share', tech.app_share, pct);
   figure('mobile_share', tech.mobile_share, pct);
-  figure('email_opens', withEvents(tech.engagement_per_customer.email_opens), (v) => f.num(v, 2));
-  figure('social_clicks', withEvents(tech.engagement_per_customer.social_clicks), (v) => f.num(v, 2));
+  figure('email_opens', tech.engagement_per_customer.email_opens, (v) => f.num(v, 2));
+  figure('social_clicks', tech.engagement_per_customer.social_clicks, (v) => f.num(v, 2));
   lines.push(`- **${feature('innovation')}**: ${tech.innovation.text}`);
 
   section(t('h_channels'));

@@ -32,6 +32,19 @@ export interface RenderContext {
 
 const SHARE_FEATURES = new Set(['app_share', 'mobile_share', 'buyers_share', 'browsers_share', 'email_opt_in', 'sms_opt_in', 'push_opt_in']);
 
+// Without any events in the segment, "0 opens per customer" would read as a finding rather than an absence.
+const engagementPerCustomer = (m: SegmentMetrics): Persona['technographics']['engagement_per_customer'] => {
+  const value = (v: number) => (m.events_share === 0 ? null : v);
+  return {
+    email_opens: value(m.email_opens),
+    email_clicks: value(m.email_clicks),
+    push_opens: value(m.push_opens),
+    sms_clicks: value(m.sms_clicks),
+    social_clicks: value(m.social_clicks),
+    app_opens: value(m.app_opens),
+  };
+};
+
 export function renderPersona(p: NeutralPersona, ctx: RenderContext): Persona {
   const f = new Formatter(ctx.messages, ctx.currency);
   const param = (value: Param): string => {
@@ -114,14 +127,7 @@ export function renderPersona(p: NeutralPersona, ctx: RenderContext): Persona {
       browser: D('top_browser'),
       app_share: m.app_share,
       mobile_share: m.mobile_share,
-      engagement_per_customer: {
-        email_opens: m.email_opens,
-        email_clicks: m.email_clicks,
-        push_opens: m.push_opens,
-        sms_clicks: m.sms_clicks,
-        social_clicks: m.social_clicks,
-        app_opens: m.app_opens,
-      },
+      engagement_per_customer: engagementPerCustomer(m),
       innovation: {
         type: p.innovation.type,
         label: p.innovation.type === null ? null : ctx.messages.innovation[p.innovation.type],

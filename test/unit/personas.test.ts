@@ -368,6 +368,7 @@ describe('persona languages', () => {
     expect(p.identity.story.text).toContain('They buy once on average');
     expect(p.distinguishing_traits.find((d) => d.feature === 'avg_frequency')?.text).toBe('orders per customer: 1 against 3 for all customers (-1 standard deviation).');
 
+    expect(Object.values(p.technographics.engagement_per_customer)).toEqual([null, null, null, null, null, null]);
     const md = personaMarkdown(p, 'EUR');
     expect(md).not.toMatch(/unknown/);
     expect(md).toMatch(/## Demographics\n\n- _no data for: average age, age, gender, income, education, marital status and occupation_\n/);
@@ -380,6 +381,7 @@ describe('persona languages', () => {
     expect(withEvents).not.toMatch(/## Technology\n[^#]*no data for/);
     expect(withEvents).toMatch(/## Preferred channels\n\n(\d\. .*\n){7}\n## Goals/);
     expect(withEvents).toMatch(/\*\*e-mail opens per customer\*\*: 1\n/);
+    expect(en(fixture()).technographics.engagement_per_customer).toMatchObject({ email_opens: 1, app_opens: 1 });
     expect(en(fixture()).identity.story.text).toContain('They buy 3 times on average');
   });
 });
