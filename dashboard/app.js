@@ -18,7 +18,7 @@ const KIND_LABEL = Object.fromEntries(KINDS);
 
 /** KPIs a marketer can compare segments by. */
 const KPIS = [
-  { key: 'avg_order_value', label: 'Average order value', format: (v) => money(v) },
+  { key: 'avg_order_value', label: 'Average order value', format: (v) => money(v, 'en', run.segments.currency) },
   { key: 'avg_frequency', label: 'Orders per customer', format: (v) => num(v, 1) },
   { key: 'buyers_share', label: 'Buyers share', format: (v) => pct(v) },
   { key: 'conversion_rate', label: 'Conversion (purchases / product views)', format: (v) => pct(v) },
@@ -86,7 +86,7 @@ function renderSummary() {
   const items = [
     ['as-of', 'As of', p.as_of],
     ['customers', 'Customers', int(segments.customers)],
-    ['revenue', 'Net revenue', int(segments.revenue)],
+    ['revenue', 'Net revenue', money(segments.revenue, 'en', segments.currency, 0)],
     ['coverage', 'Segment coverage', pct(quality.coverage.share)],
     ['buyers', 'Buyers', pct(buyers)],
     ['personas', 'Personas', int(personas.personas.length)],
@@ -285,13 +285,13 @@ function personaCard(p, lang) {
   const b = p.behaviour;
   const headingId = `persona-${p.segment.id}`;
   const figures = [
-    [t.customers, int(p.segment.size, locale)],
-    [t.share, pct(p.segment.share, locale)],
-    [t.revenue, pct(p.segment.revenue_share, locale)],
-    [t.aov, money(b.avg_order_value, locale)],
-    [t.freq, num(b.avg_frequency, 1, locale)],
-    [t.recency, int(b.median_recency_days, locale)],
-    [t.conversion, pct(b.conversion_rate, locale)],
+    ['customers', int(p.segment.size, locale)],
+    ['share', pct(p.segment.share, locale)],
+    ['revenue', pct(p.segment.revenue_share, locale)],
+    ['aov', money(b.avg_order_value, locale, p.currency)],
+    ['freq', num(b.avg_frequency, 1, locale)],
+    ['recency', int(b.median_recency_days, locale)],
+    ['conversion', pct(b.conversion_rate, locale)],
   ];
   // A channel scoring 0 has no reach or no engagement in the data: listing it as "preferred" would mislead.
   const channels = p.preferred_channels.filter((c) => c.score > 0).slice(0, 3);
@@ -303,7 +303,7 @@ function personaCard(p, lang) {
       h('h3', { id: headingId, class: 'persona-name' }, p.identity.name),
       h('p', { class: 'persona-archetype' }, p.identity.archetype.label),
     ),
-    h('dl', { class: 'persona-figures', 'aria-label': t.figures }, ...figures.map(([k, v]) => h('div', {}, h('dt', {}, k), h('dd', {}, v)))),
+    h('dl', { class: 'persona-figures', 'aria-label': t.figures }, ...figures.map(([k, v]) => h('div', {}, h('dt', {}, t[k]), h('dd', { 'data-figure': k }, v)))),
     h('h4', {}, t.story),
     h('p', { class: 'persona-story' }, p.identity.story.text),
     channels.length ? h('h4', {}, t.channels) : null,

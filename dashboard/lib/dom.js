@@ -73,9 +73,14 @@ export function num(n, digits = 2, locale = 'en') {
   return n === null || n === undefined ? '—' : nf(locale, { minimumFractionDigits: 0, maximumFractionDigits: digits }).format(n);
 }
 
-/** Money without a currency symbol (the documents do not carry the reporting currency). */
-export function money(n, locale = 'en') {
-  return n === null || n === undefined ? '—' : nf(locale, { minimumFractionDigits: 2, maximumFractionDigits: 2 }).format(n);
+/**
+ * Money in the documents' reporting currency (ISO 4217), or a plain number when they name none.
+ * @param {number | null | undefined} n @param {string} [locale] @param {string | null} [currency] @param {number} [digits]
+ */
+export function money(n, locale = 'en', currency = null, digits = 2) {
+  if (n === null || n === undefined) return '—';
+  const digitsOptions = { minimumFractionDigits: digits, maximumFractionDigits: digits };
+  return nf(locale, currency ? { style: 'currency', currency, ...digitsOptions } : digitsOptions).format(n);
 }
 
 /** Share 0–1 as a percentage: 8.6%. @param {number | null | undefined} n @param {string} [locale] */

@@ -98,8 +98,17 @@ export const DiscoverySummary = z.object({
 });
 export type DiscoverySummary = z.infer<typeof DiscoverySummary>;
 
+// Without it a figure like "revenue 555939.1" cannot be read; null when no reporting currency is configured and amounts are summed as they come.
+const MoneyCurrency = z
+  .string()
+  .regex(/^[A-Z]{3}$/)
+  .nullable()
+  .default(null)
+  .describe('ISO 4217 code of every money figure (the configured reporting currency); null when amounts are summed as they come, without conversion');
+
 export const SegmentsDocument = z.object({
   provenance: Provenance,
+  currency: MoneyCurrency,
   customers: z.number().int(),
   revenue: z.number(),
   rfm: RfmSummary,
@@ -181,6 +190,7 @@ export const Persona = z.object({
   language: PersonaLanguage,
   run_id: z.string(),
   as_of: z.string(),
+  currency: MoneyCurrency,
   segment: z.object({
     id: z.string(),
     kind: SegmentKind,

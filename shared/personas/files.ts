@@ -8,7 +8,6 @@ import { personaMarkdown } from './markdown.ts';
  */
 export function personaFiles(
   byLanguage: Partial<Record<PersonaLanguage, readonly Persona[]>>,
-  currency?: string,
 ): { key: string; body: string; contentType: string }[] {
   const files: { key: string; body: string; contentType: string }[] = [];
   for (const [language, personas] of Object.entries(byLanguage)) {
@@ -19,7 +18,7 @@ export function personaFiles(
         throw new PublishError(`${base}.json does not match its schema: ${checked.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')}`, { file: `${base}.json` });
       }
       files.push({ key: `${base}.json`, body: `${JSON.stringify(checked.data, null, 2)}\n`, contentType: 'application/json' });
-      files.push({ key: `${base}.md`, body: personaMarkdown(checked.data, currency), contentType: 'text/markdown; charset=utf-8' });
+      files.push({ key: `${base}.md`, body: personaMarkdown(checked.data), contentType: 'text/markdown; charset=utf-8' });
     }
   }
   return files;

@@ -7,9 +7,9 @@ import { MESSAGES, type FeatureLabelKey } from './i18n/index.ts';
  * Fields the data does not have are named once per section instead of printed as "unknown" one by one, so a lake
  * with only orders (the Online Retail example) reads as what it knows; the JSON keeps every field, null or not.
  */
-export function personaMarkdown(p: Persona, currency?: string): string {
+export function personaMarkdown(p: Persona): string {
   const messages = MESSAGES[p.language];
-  const f = new Formatter(messages, currency);
+  const f = new Formatter(messages, p.currency ?? undefined);
   const t = (key: Parameters<Formatter['text']>[0]) => f.text(key);
   const feature = (key: FeatureLabelKey) => messages.features[key];
   const lines: string[] = [];

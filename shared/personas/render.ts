@@ -89,6 +89,7 @@ export function renderPersona(p: NeutralPersona, ctx: RenderContext): Persona {
     language: ctx.language,
     run_id: ctx.runId,
     as_of: ctx.asOf,
+    currency: ctx.currency ?? null,
     segment: { id: p.segment.id, kind: p.segment.kind, name: p.segment.name, size: p.segment.size, share: p.segment.share, revenue_share: p.segment.revenue_share },
     identity: {
       name: ctx.name,

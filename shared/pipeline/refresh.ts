@@ -383,6 +383,7 @@ export async function refreshSegments(deps: RefreshDeps, input: RefreshInput): P
     };
     const segments = validated(SegmentsDocument, {
       provenance,
+      currency: input.config.currency?.reporting ?? null,
       customers: allRow?.size ?? 0,
       revenue: allRow?.revenue ?? 0,
       rfm: rfmSummary,
@@ -458,7 +459,7 @@ export async function refreshSegments(deps: RefreshDeps, input: RefreshInput): P
         await put(`${prefix}${name}`, `${JSON.stringify(doc, null, 2)}\n`, 'application/json');
       }
       // One file per persona and language (JSON, validated, and Markdown) under personas/.
-      for (const file of personaFiles(personaSet.byLanguage, input.config.currency?.reporting)) await put(`${prefix}${file.key}`, file.body, file.contentType);
+      for (const file of personaFiles(personaSet.byLanguage)) await put(`${prefix}${file.key}`, file.body, file.contentType);
       // The same figures as tables for BI tools (Glue tables over runs/<run>/tables/<table>/).
       const { segment_summary, personas: personaTable, segment_migration } = OUTPUT_TABLES;
       await put(`${prefix}${outputTableFolder(segment_summary)}part-00000.jsonl`, toJsonLines(segment_summary, segmentSummaryRows(segments)), 'application/x-ndjson');

@@ -78,6 +78,9 @@ describe('dashboard in headless Chromium', () => {
     expect(latest.as_of).toBe(AS_OF);
     expect(await page.textContent('[data-kpi="as-of"]')).toBe(AS_OF);
     expect(await page.textContent('[data-kpi="customers"]')).toBe(en(segments.customers));
+    // Money carries the run's reporting currency (the default config converts to EUR).
+    expect(segments.currency).toBe('EUR');
+    expect(await page.textContent('[data-kpi="revenue"]')).toBe(new Intl.NumberFormat('en', { style: 'currency', currency: 'EUR', maximumFractionDigits: 0, minimumFractionDigits: 0 }).format(segments.revenue));
     expect(await page.textContent('[data-kpi="quality"]')).toBe(quality.status);
     const rejected = Object.values(quality.tables).reduce((a, t) => a + (t?.rows_rejected ?? 0), 0);
     expect(rejected).toBeGreaterThan(0); // the generator plants bad rows
@@ -209,6 +212,8 @@ describe('dashboard in headless Chromium', () => {
     expect(await card.locator('.persona-story').textContent()).toBe(de.identity.story.text);
     expect(await card.locator('.persona-name').textContent()).toBe(de.identity.name);
     expect(await card.getAttribute('lang')).toBe('de');
+    const aov = new Intl.NumberFormat('de-DE', { style: 'currency', currency: de.currency!, minimumFractionDigits: 2, maximumFractionDigits: 2 }).format(de.behaviour.avg_order_value!);
+    expect(await card.locator('[data-figure="aov"]').textContent()).toBe(aov);
     expect(await page.locator('.persona-card').count()).toBe(personas.personas.length);
 
     await page.selectOption('#persona-language', 'ja');

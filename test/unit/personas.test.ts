@@ -274,6 +274,9 @@ describe('persona languages', () => {
     }
     expect(all.byLanguage.de![0]!.identity.story.text).toMatch(/50,00\s€/u);
     expect(all.byLanguage.ja![0]!.identity.story.text).toContain('€50.00');
+    // The JSON names its money unit, and its Markdown formats from it alone.
+    expect(all.byLanguage.de![0]!.currency).toBe('EUR');
+    expect(personaMarkdown(all.byLanguage.de![0]!)).toMatch(/durchschnittlicher Bestellwert\*\*: 50,00\s€/u);
   });
 
   it('has the same keys and placeholders in every catalogue and leaks no English template into the others', () => {
@@ -300,7 +303,7 @@ describe('persona languages', () => {
   });
 
   it('renders Markdown with the language’s headings and labels', () => {
-    const md = personaMarkdown(all.byLanguage.de![0]!, 'EUR');
+    const md = personaMarkdown(all.byLanguage.de![0]!);
     expect(md).toMatch(/^# \S+ \S+ — /);
     for (const heading of ['## Geschichte', '## Schmerzpunkte', '## Empfohlene nächste Schritte', '## Datenabdeckung']) expect(md).toContain(heading);
     expect(md).toContain('30. Juni 2026');
@@ -328,7 +331,7 @@ describe('persona languages', () => {
     f.dims.gender = { female: 120, male: 60, non_binary: 10 };
     f.dims.country = { DE: 150, NO: 20, SE: 10 };
     f.dims.top_category = { other: 110, books: 60, toys: 10 };
-    const md = personaMarkdown(en(f), 'EUR');
+    const md = personaMarkdown(en(f));
     expect(md).toMatch(/\*\*gender\*\*: .*, 1 more value 5%/);
     expect(md).toMatch(/\*\*country\*\*: .*, 2 more values 15%/);
     expect(md).toMatch(/\*\*top category\*\*: other 55%.*, 1 more value 5%/);
@@ -369,7 +372,7 @@ describe('persona languages', () => {
     expect(p.distinguishing_traits.find((d) => d.feature === 'avg_frequency')?.text).toBe('orders per customer: 1 against 3 for all customers (-1 standard deviation).');
 
     expect(Object.values(p.technographics.engagement_per_customer)).toEqual([null, null, null, null, null, null]);
-    const md = personaMarkdown(p, 'EUR');
+    const md = personaMarkdown(p);
     expect(md).not.toMatch(/unknown/);
     expect(md).toMatch(/## Demographics\n\n- _no data for: average age, age, gender, income, education, marital status and occupation_\n/);
     expect(md).toMatch(/## Geography\n\n- \*\*country\*\*: Germany 75%, 1 more value 20% — known for 95%\n- _no data for: region_\n/);
@@ -377,7 +380,7 @@ describe('persona languages', () => {
     expect(md).toMatch(/## Interests and lifestyle\n\n- _no data for: interests and lifestyle_\n/);
     expect(md).toMatch(/## Preferred channels\n\n1\. website: 75% reachable.*\n2\. store: 25% reachable.*\n\n_Score 0 \(no reach or no engagement in the data\): app, e-mail, push notifications, SMS and social media\._/);
 
-    const withEvents = personaMarkdown(en(fixture()), 'EUR');
+    const withEvents = personaMarkdown(en(fixture()));
     expect(withEvents).not.toMatch(/## Technology\n[^#]*no data for/);
     expect(withEvents).toMatch(/## Preferred channels\n\n(\d\. .*\n){7}\n## Goals/);
     expect(withEvents).toMatch(/\*\*e-mail opens per customer\*\*: 1\n/);
