@@ -3,6 +3,8 @@ import type { RefreshResult } from '../pipeline/refresh.ts';
 
 const fmt = (n: number) => n.toLocaleString('en-US');
 const pct = (n: number) => `${(n * 100).toFixed(1)}%`;
+const money = (n: number, currency: string | null) =>
+  currency ? n.toLocaleString('en-US', { style: 'currency', currency, maximumFractionDigits: 0 }) : fmt(Math.round(n));
 
 /**
  * Text columns: the first left-aligned, the rest right-aligned, each as wide as its widest cell (heading
@@ -37,7 +39,7 @@ export function renderSummary(result: RefreshResult, outDir: string, seconds: nu
   const newest = Object.entries(q.freshness.tables).map(
     ([table, f]) => `${table} ${f.newest_data.slice(0, 10)} (${fmt(f.age_days)} ${f.age_days === 1 ? 'day' : 'days'} old${f.status === 'fresh' ? '' : `, ${f.status.replace('_', ' ')}`})`,
   );
-  lines.push('', ...(newest.length > 0 ? [`Newest rows: ${newest.join(', ')}`] : []), `Customers ${fmt(q.coverage.customers)}, coverage ${pct(q.coverage.share)}, RFM ${q.rfm.status} (${q.rfm.bins} bins, ${fmt(q.rfm.buyers)} buyers)`);
+  lines.push('', ...(newest.length > 0 ? [`Newest rows: ${newest.join(', ')}`] : []), `Customers ${fmt(q.coverage.customers)}, net revenue ${money(result.segments.revenue, result.segments.currency)}, coverage ${pct(q.coverage.share)}, RFM ${q.rfm.status} (${q.rfm.bins} bins, ${fmt(q.rfm.buyers)} buyers)`);
   const headings = { rfm: 'RFM segments', lifecycle: 'Lifecycle stages', rule: 'Rule segments', discovered: 'Discovered segments' } as const;
   // One name width for all four tables, so their columns line up with each other too.
   const nameWidth = Math.max(...Object.values(headings).map((h) => h.length), ...result.segments.segments.map((s) => s.name.length + 2));

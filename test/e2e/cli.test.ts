@@ -53,7 +53,11 @@ describe('segments CLI', () => {
     // The sample lake's last day is the day before the as-of date, in both dated tables.
     expect(first.stdout).toMatch(/^Newest rows: orders \d{4}-\d{2}-\d{2} \(1 day old\), events \d{4}-\d{2}-\d{2} \(1 day old\)$/m);
     const latest = JSON.parse(await readFile(path.join(cwd, '.data', 'out', 'latest.json'), 'utf8'));
-    expectAlignedSummary(first.stdout, JSON.parse(await readFile(path.join(cwd, '.data', 'out', latest.prefix, 'segments.json'), 'utf8')));
+    const segments = JSON.parse(await readFile(path.join(cwd, '.data', 'out', latest.prefix, 'segments.json'), 'utf8'));
+    expectAlignedSummary(first.stdout, segments);
+    // Net revenue in the reporting currency of the default config.
+    const revenue = Math.round(segments.revenue).toLocaleString('en-US');
+    expect(first.stdout).toContain(`Customers ${segments.customers.toLocaleString('en-US')}, net revenue €${revenue}, coverage 100.0%`);
     // The same day again: the lake is reused, and the reason is the state's, not the lake's.
     const again = cli(['refresh'], cwd);
     expect(again.status, again.stderr).toBe(0);
