@@ -223,7 +223,10 @@ export async function refreshSegments(deps: RefreshDeps, input: RefreshInput): P
       // without any data at all fails the freshness gate below.)
       if ((tables.orders?.rows_accepted ?? 0) === 0) warnings.push(`orders: no new accepted rows after ${previousState?.through}`);
     } else if (tables.orders?.present && tables.orders.rows_read === 0) {
-      failures.push(`orders: the input is empty (0 rows in ${tables.orders.files} non-empty file(s) under orders/), nothing to segment`);
+      // Every file in a day partition after the as-of date is usually a mistyped --as-of, not an empty feed: say so.
+      const pruned = inputs.orders.prunedFiles;
+      const later = pruned > 0 ? `; ${pruned} file(s) in day partitions after the as-of date ${input.asOf} were left out` : '';
+      failures.push(`orders: the input is empty (0 rows in ${tables.orders.files} non-empty file(s) under orders/${later}), nothing to segment`);
     } else if ((tables.orders?.rows_accepted ?? 0) === 0) failures.push('orders: no accepted rows, nothing to segment');
     const freshness = freshnessOf(maxTs, input.asOf, input.config.freshness, newest);
     for (const [table, f] of Object.entries(freshness.tables)) {

@@ -42,6 +42,16 @@ describe('publish gates', () => {
     }
   });
 
+  it('names the day partitions after the as-of date when they hold every order (a mistyped --as-of)', async () => {
+    const files = { 'orders/dt=2026-01-05/a.csv': orders(5), 'orders/dt=2026-01-06/a.csv': orders(5) };
+    const error = await refreshLocal({ lakeDir: await lake(files), outDir: await tempDir('gates-out'), asOf: '2025-01-10', config: parseSegmentsConfig({ version: 1 }) }).then(
+      () => undefined,
+      (e: unknown) => e,
+    );
+    expect(error).toBeInstanceOf(QualityGateError);
+    expect((error as Error).message).toContain('orders: the input is empty (0 rows in 0 non-empty file(s) under orders/; 2 file(s) in day partitions after the as-of date 2025-01-10 were left out)');
+  });
+
   it('publishes a segment whose size swings beyond quality.maxSegmentSwing, with a warning and a swings entry', async () => {
     const config = parseSegmentsConfig({ version: 1, rfm: { minBuyersForQuintiles: 5 }, quality: { maxSegmentSwing: 0.5, minSegmentSizeForSwing: 10 } });
     const out = await tempDir('gates-swing');
