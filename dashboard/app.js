@@ -2,7 +2,7 @@
 // renders the run summary, segment charts, trend and migration views, persona cards and data quality.
 import { barChart, lineChart, migrationMatrix } from './lib/charts.js';
 import { loadRun, personasIn, personaUrl } from './lib/data.js';
-import { dateTime, h, int, money, num, pct, replace } from './lib/dom.js';
+import { dateTime, h, int, money, moneyTotal, num, pct, replace } from './lib/dom.js';
 
 /** @typedef {import('./lib/data.js').SegmentsDocument} SegmentsDocument */
 /** @typedef {import('./lib/data.js').Persona} Persona */
@@ -86,14 +86,14 @@ function renderSummary() {
   const items = [
     ['as-of', 'As of', p.as_of],
     ['customers', 'Customers', int(segments.customers)],
-    ['revenue', 'Net revenue', money(segments.revenue, 'en', segments.currency, 0)],
+    ['revenue', 'Net revenue', moneyTotal(segments.revenue, segments.currency), money(segments.revenue, 'en', segments.currency)],
     ['coverage', 'Segment coverage', pct(quality.coverage.share)],
     ['buyers', 'Buyers', pct(buyers)],
     ['personas', 'Personas', int(personas.personas.length)],
     ['quality', 'Quality gate', quality.status],
     ['rejected', 'Rejected rows', int(rejected)],
   ];
-  replace($('run-summary'), ...items.map(([key, label, value]) => h('div', { class: `kpi kpi-${key}` }, h('dt', {}, label), h('dd', { 'data-kpi': key }, value))));
+  replace($('run-summary'), ...items.map(([key, label, value, exact]) => h('div', { class: `kpi kpi-${key}` }, h('dt', {}, label), h('dd', { 'data-kpi': key, ...(exact ? { title: exact } : {}) }, value))));
 
   const warnings = [...quality.failures.map((t) => ['failure', t]), ...quality.warnings.map((t) => ['warning', t])];
   if (quality.freshness.status !== 'fresh') warnings.push(['warning', `Data freshness: ${quality.freshness.status.replace('_', ' ')} (newest data ${dateTime(quality.freshness.newest_data)}, ${quality.freshness.age_days} days old).`]);
@@ -201,6 +201,10 @@ function renderTrend() {
   const series = ids.map((id) => ({ id, label: names.get(id), values: runs.map((r) => r.segments.find((s) => s.id === id)?.size ?? null) }));
   const figure = h('figure', { class: 'trend-chart', 'data-kind': kind, 'data-runs': runs.length }, h('figcaption', {}, `Customers per segment over the last ${runs.length} run${runs.length === 1 ? '' : 's'} (${KIND_LABEL[kind]})`));
   replace(box, figure);
+  if (kind === 'discovered') {
+    // Each run refits the clusters and numbers them by size: a line follows a rank, not the same group of customers.
+    figure.append(h('p', { class: 'muted', 'data-note': 'refitted' }, 'Discovered segments are refitted every run and numbered by size, so a line follows a size rank, not the same customers; compare them within a run.'));
+  }
   if (!series.length) {
     figure.append(h('p', { class: 'muted' }, 'No segments of this kind in the history.'));
     return;

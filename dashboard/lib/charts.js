@@ -55,6 +55,14 @@ export function barChart(container, opts) {
       svg.append(g);
     });
     replace(figure, svg);
+    // Characters differ in width ("m" against "i"): measure each right-aligned label and shorten it until it fits
+    // its column, so a long segment name never runs off the chart's left edge.
+    if (!narrow) {
+      svg.querySelectorAll('text.bar-label').forEach((el, i) => {
+        const label = /** @type {SVGTextElement} */ (el);
+        for (let chars = label.textContent?.length ?? 0; chars > 2 && label.getComputedTextLength() > labelW - 14; chars--) label.textContent = fit(rows[i].label, chars - 1);
+      });
+    }
   });
   return figure;
 }

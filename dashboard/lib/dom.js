@@ -83,6 +83,16 @@ export function money(n, locale = 'en', currency = null, digits = 2) {
   return nf(locale, currency ? { style: 'currency', currency, ...digitsOptions } : digitsOptions).format(n);
 }
 
+/**
+ * A large total for a tile: whole units up to a million, then compact (€10M, 1.2M) so it fits the tile's width.
+ * @param {number | null | undefined} n @param {string | null} [currency]
+ */
+export function moneyTotal(n, currency = null) {
+  if (n === null || n === undefined) return '—';
+  const digits = Math.abs(n) >= 1e6 ? { notation: 'compact', minimumFractionDigits: 0, maximumFractionDigits: 1 } : { minimumFractionDigits: 0, maximumFractionDigits: 0 };
+  return nf('en', currency ? { style: 'currency', currency, ...digits } : digits).format(n);
+}
+
 /** Share 0–1 as a percentage: 8.6%. @param {number | null | undefined} n @param {string} [locale] */
 export function pct(n, locale = 'en', digits = 1) {
   return n === null || n === undefined ? '—' : nf(locale, { style: 'percent', minimumFractionDigits: 0, maximumFractionDigits: digits }).format(n);

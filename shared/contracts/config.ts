@@ -119,7 +119,7 @@ export const SegmentsConfig = z
           .number()
           .positive()
           .default(0.5)
-          .describe('warn (and list in quality.json swings) when a segment’s size changes by more than this share since the previous complete run'),
+          .describe('warn (and list in quality.json swings) when an RFM, lifecycle or rule segment’s size changes by more than this share since the previous complete run (discovered segments are refitted every run)'),
         minSegmentSizeForSwing: z
           .number()
           .int()

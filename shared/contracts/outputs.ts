@@ -378,7 +378,7 @@ export const QualityDocument = z.object({
   swings: z
     .array(z.object({ segment_id: z.string(), kind: SegmentKind, previous: z.number().int(), current: z.number().int(), change: z.number() }))
     .default([])
-    .describe('segments whose size changed by more than quality.maxSegmentSwing since the previous complete run (published, with a warning)'),
+    .describe('RFM, lifecycle and rule segments whose size changed by more than quality.maxSegmentSwing since the previous complete run (published, with a warning)'),
   broad_segments: z
     .array(z.object({ segment_id: z.string(), kind: SegmentKind, size: z.number().int(), share: z.number() }))
     .default([])

@@ -158,7 +158,9 @@ export function segmentSwings(
   const key = (s: { kind: string; id: string }) => `${s.kind}\u0000${s.id}`;
   const now = new Map(current.map((s) => [key(s), s.size]));
   const swings: SegmentSwing[] = [];
-  for (const before of previous) {
+  // Discovered segments are refitted every run and numbered by size, so discovered_3 tonight need not be last
+  // night's cluster (k itself may change): their sizes are not comparable across runs.
+  for (const before of previous.filter((s) => s.kind !== 'discovered')) {
     const after = now.get(key(before)) ?? 0;
     if (before.size <= 0 || Math.max(before.size, after) < limits.minSize) continue;
     const change = (after - before.size) / before.size;

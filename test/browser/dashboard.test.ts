@@ -80,7 +80,10 @@ describe('dashboard in headless Chromium', () => {
     expect(await page.textContent('[data-kpi="customers"]')).toBe(en(segments.customers));
     // Money carries the run's reporting currency (the default config converts to EUR).
     expect(segments.currency).toBe('EUR');
-    expect(await page.textContent('[data-kpi="revenue"]')).toBe(new Intl.NumberFormat('en', { style: 'currency', currency: 'EUR', maximumFractionDigits: 0, minimumFractionDigits: 0 }).format(segments.revenue));
+    // Up to a million in whole units; the exact figure in the tile's title.
+    expect(segments.revenue).toBeLessThan(1e6);
+    expect(await page.textContent('[data-kpi="revenue"]')).toBe(new Intl.NumberFormat('en', { style: 'currency', currency: 'EUR', maximumFractionDigits: 0 }).format(segments.revenue));
+    expect(await page.getAttribute('[data-kpi="revenue"]', 'title')).toBe(new Intl.NumberFormat('en', { style: 'currency', currency: 'EUR', minimumFractionDigits: 2, maximumFractionDigits: 2 }).format(segments.revenue));
     expect(await page.textContent('[data-kpi="quality"]')).toBe(quality.status);
     const rejected = Object.values(quality.tables).reduce((a, t) => a + (t?.rows_rejected ?? 0), 0);
     expect(rejected).toBeGreaterThan(0); // the generator plants bad rows
@@ -112,6 +115,8 @@ describe('dashboard in headless Chromium', () => {
           width: Number(g.querySelector('rect[data-series="share"]')?.getAttribute('width')),
           title: g.querySelector('rect[data-series="share"] title')?.textContent ?? '',
           label: g.querySelector('.bar-label')?.textContent ?? '',
+          // Left edge of the label against the chart's: a long name must not run off it.
+          labelLeft: g.querySelector('.bar-label')!.getBoundingClientRect().left - g.closest('svg')!.getBoundingClientRect().left,
           value: g.querySelector('.bar-value[data-series="share"]')?.textContent ?? '',
         })),
       );
@@ -121,6 +126,7 @@ describe('dashboard in headless Chromium', () => {
         expect(row).toMatchObject({ size: s.size, share: s.share, revenueShare: s.revenue_share });
         expect(row.title.startsWith(`${s.name} — customers: ${en(s.size)} · `)).toBe(true);
         expect(s.name.startsWith(row.label.replace(/…$/, ''))).toBe(true);
+        expect(row.labelLeft, row.label).toBeGreaterThanOrEqual(0);
         expect(row.value.startsWith(en(s.size))).toBe(true);
         if (s.size > 0) expect(row.width).toBeGreaterThan(0);
       });
@@ -167,7 +173,13 @@ describe('dashboard in headless Chromium', () => {
         expect(s.points).toEqual(expected);
       }
       expect(series.some((s) => s.points.length === history.runs.length)).toBe(true);
+      expect(await page.locator('.trend-chart [data-note="refitted"]').count()).toBe(0);
     }
+    // Discovered segments are renumbered each run: their trend says what a line follows.
+    await page.selectOption('#trend-kind', 'discovered');
+    await page.waitForSelector('.trend-chart[data-kind="discovered"]');
+    expect(await page.textContent('.trend-chart [data-note="refitted"]')).toContain('refitted every run and numbered by size');
+    await page.selectOption('#trend-kind', 'rfm');
   });
 
   it('shows the from → to counts of migration.json for RFM and lifecycle', async (ctx) => {

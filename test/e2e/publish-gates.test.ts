@@ -141,5 +141,9 @@ describe('publish gates', () => {
       ['big_down', 400, 100, -0.75],
       ['gone', 150, 0, -1],
     ]);
+    // A refitted clustering renumbers its segments: discovered_9 gone after k fell from 9 to 8 is no swing.
+    const cluster = (id: string, size: number) => ({ id, kind: 'discovered' as const, name: id, size }) as never;
+    const refit = segmentSwings([cluster('discovered_1', 500), cluster('discovered_9', 380)], [cluster('discovered_1', 1500)], { maxSwing: 0.5, minSize: 100 });
+    expect(refit).toEqual([]);
   });
 });
