@@ -6,6 +6,7 @@ import { dateTime, h, int, money, moneyTotal, num, pct, replace } from './lib/do
 
 /** @typedef {import('./lib/data.js').SegmentsDocument} SegmentsDocument */
 /** @typedef {import('./lib/data.js').Persona} Persona */
+/** @typedef {import('./lib/data.js').QualityDocument} QualityDocument */
 /** @typedef {SegmentsDocument['segments'][number]} Segment */
 
 const KINDS = /** @type {const} */ ([
@@ -106,9 +107,19 @@ function renderSummary() {
     $('quality-banner'),
     warnings.length
       ? h('div', { class: 'callout warn', role: 'note', 'aria-label': 'Data-quality warnings' }, h('strong', {}, `${warnings.length} data-quality ${warnings.length === 1 ? 'issue' : 'issues'}`), h('ul', {}, ...warnings.map(([kind, text]) => h('li', { 'data-quality': kind }, `${kind === 'failure' ? 'Failure: ' : ''}${text}`))))
-      : h('p', { class: 'callout ok' }, h('strong', {}, 'No data-quality warnings. '), `Rejected rows per table: ${perTable || 'none'}. `, h('a', { href: '#quality' }, 'Details')),
+      : h('p', { class: 'callout ok' }, h('strong', {}, 'No data-quality warnings. '), `Rejected rows per table${readScope(quality)}: ${perTable || 'none'}. `, h('a', { href: '#quality' }, 'Details')),
   );
   replace($('footer-provenance'), `Run ${p.run_id} · generated ${dateTime(p.generated_at)} · engine ${p.engine} · tool ${p.tool_version} · config ${p.config_hash} · data ${dateTime(p.data_from)} – ${dateTime(p.data_to)}. Data from `, h('code', {}, run.root.href));
+}
+
+/**
+ * What "rows read" covers. An incremental night reads only the new day partitions (the rest comes from the feature
+ * state), so its counts are a day's, not the history's: say so wherever they are shown.
+ * @param {QualityDocument} quality
+ */
+function readScope(quality) {
+  const r = quality.refresh;
+  return r?.mode === 'incremental' && r.partitions_after ? ` (this run read the partitions after ${r.partitions_after}; earlier days come from the feature state)` : '';
 }
 
 /* ---------- segments ---------- */
@@ -374,10 +385,11 @@ function renderQuality() {
       h('div', { class: 'kpi' }, h('dt', {}, 'Freshness'), h('dd', {}, `${q.freshness.status.replace('_', ' ')} (${q.freshness.age_days ?? '—'} d)`)),
       h('div', { class: 'kpi' }, h('dt', {}, 'Coverage'), h('dd', {}, `${int(q.coverage.with_rfm_segment)} / ${int(q.coverage.customers)}`)),
       h('div', { class: 'kpi' }, h('dt', {}, 'RFM'), h('dd', {}, `${q.rfm.status.replace('_', ' ')}, ${q.rfm.bins} bins`)),
+      q.refresh ? h('div', { class: 'kpi' }, h('dt', {}, 'Refresh'), h('dd', { 'data-refresh': q.refresh.mode, title: q.refresh.reason }, q.refresh.mode)) : null,
     ),
     h('div', { class: 'table-scroll', tabindex: '0', role: 'region', 'aria-label': 'Rows per input table' },
       h('table', { class: 'data-table quality-table' },
-        h('caption', {}, 'Rows per input table (rejected rows are quarantined with their reason, never dropped silently)'),
+        h('caption', {}, `Rows per input table${readScope(q)} (rejected rows are quarantined with their reason, never dropped silently)`),
         h('thead', {}, h('tr', {}, ...['Table', 'Present', 'Read', 'Accepted', 'Rejected', 'Rejected share', 'After as-of', 'Newest row', 'Reasons'].map((c) => h('th', { scope: 'col' }, c)))),
         h('tbody', {}, ...rows),
       ),

@@ -25,7 +25,7 @@ import { readJson } from '../helpers/outputs.ts';
  * refreshes of a generated lake, served by scripts/serve-dashboard.ts on 127.0.0.1. Everything shown is checked
  * against the published JSON documents; screenshots go to test-artifacts/.
  */
-const FIRST_AS_OF = '2026-05-31';
+const FIRST_AS_OF = '2026-06-23'; // within incremental.maxStateAgeDays of AS_OF, so the second run continues the first one's state
 const AS_OF = '2026-06-30';
 const ARTIFACTS = path.resolve('test-artifacts');
 const en = (n: number) => new Intl.NumberFormat('en', { maximumFractionDigits: 0 }).format(n);
@@ -98,6 +98,10 @@ describe('dashboard in headless Chromium', () => {
       expect(await cell.textContent()).toBe(newest ? `${newest.newest_data.slice(0, 10)} (${newest.age_days} d)` : '—');
     }
     expect(Object.keys(quality.freshness.tables).sort()).toEqual(['events', 'orders']);
+    // The second night continued the first one's state: its row counts are the new partitions', and it says so.
+    expect(quality.refresh).toMatchObject({ mode: 'incremental', partitions_after: FIRST_AS_OF });
+    expect(await page.textContent('#quality-detail [data-refresh]')).toBe('incremental');
+    expect(await page.textContent('#quality-detail caption')).toContain(`this run read the partitions after ${FIRST_AS_OF}; earlier days come from the feature state`);
     const warnings = await page.$$eval('#quality-banner [data-quality]', (els) => els.map((e) => e.textContent ?? ''));
     expect(warnings.length).toBeGreaterThanOrEqual(quality.warnings.length + quality.failures.length);
     for (const w of quality.warnings) expect(warnings.some((t) => t.includes(w))).toBe(true);
