@@ -36,6 +36,10 @@ export function renderSummary(result: RefreshResult, outDir: string, seconds: nu
       }),
     ),
   );
+  // An incremental night's counts are its new partitions', not the history's: a reader must not take them for the whole.
+  if (q.refresh?.mode === 'incremental' && q.refresh.partitions_after) {
+    lines.push(`  (orders and events: only the day partitions after ${q.refresh.partitions_after}; earlier days come from the feature state of run ${q.refresh.previous_state_run})`);
+  }
   const newest = Object.entries(q.freshness.tables).map(
     ([table, f]) => `${table} ${f.newest_data.slice(0, 10)} (${fmt(f.age_days)} ${f.age_days === 1 ? 'day' : 'days'} old${f.status === 'fresh' ? '' : `, ${f.status.replace('_', ' ')}`})`,
   );

@@ -63,7 +63,14 @@ describe('segments CLI', () => {
     expect(again.status, again.stderr).toBe(0);
     expect(again.stderr).not.toContain('generating a sample lake');
     expect(again.stdout).toMatch(/Refresh: full — the feature state already covers \d{4}-\d{2}-\d{2}/);
-  }, 120_000);
+    // The next night continues that state: its row counts are the new partitions', and the summary says so.
+    const previous = JSON.parse(await readFile(path.join(cwd, '.data', 'out', 'latest.json'), 'utf8'));
+    const nextDay = new Date(Date.parse(`${previous.as_of}T00:00:00Z`) + 86_400_000).toISOString().slice(0, 10);
+    const next = cli(['refresh', '--lake', '.data/sample-lake', '--out', '.data/out', '--as-of', nextDay], cwd);
+    expect(next.status, next.stderr).toBe(0);
+    expect(next.stdout).toContain(`Refresh: incremental — partitions after ${previous.as_of}`);
+    expect(next.stdout).toContain(`  (orders and events: only the day partitions after ${previous.as_of}; earlier days come from the feature state of run ${previous.run_id})`);
+  }, 180_000);
 
   it('names the bad path of a config file and exits 3 before running anything', async () => {
     const dir = await tempDir('cli-config');
