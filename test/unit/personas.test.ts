@@ -173,6 +173,8 @@ describe('persona rules: data in, statement out', () => {
   it('places the segment on the adoption curve by the documented z-score rule', () => {
     const f = fixture();
     expect(en(f).technographics.innovation.type).toBe('early_majority'); // same signals as all customers: z = 0
+    // Written so that every group reads right after "the": "belong to the early majority", "… to the laggards".
+    expect(en(f).identity.story.text).toContain('When it comes to new ways of shopping they belong to the early majority.');
     f.row.avg_app_share = 0.3 + 0.3 * 4; // app z = 4
     f.row.avg_mobile_share = 0.5 + 0.3 * 3; // mobile z = 3 → with push 0, social 0: mean 1.75
     expect(en(f).technographics.innovation).toMatchObject({ type: 'early_adopter', score: 1.75 });
@@ -182,6 +184,7 @@ describe('persona rules: data in, statement out', () => {
     f.row.push_opt_in = 0;
     f.allRow.sd_social_clicks = 0.1; // z: app −1, mobile −1.67, push −0.58, social −2 → mean −1.31
     expect(en(f).technographics.innovation).toMatchObject({ type: 'laggard', score: -1.311 });
+    expect(en(f).identity.story.text).toContain('they belong to the laggards.');
   });
 
   it('ranks channels by consent × engagement', () => {
@@ -369,6 +372,9 @@ describe('persona languages', () => {
     expect(p.preferred_channels.find((c) => c.channel === 'store')).toMatchObject({ rank: 2, score: 0.25 });
     expect(p.preferred_channels.find((c) => c.channel === 'app')).toMatchObject({ score: 0 });
     expect(p.identity.story.text).toContain('They buy once on average');
+    // A label, so a channel that takes an article ("the website", "die Website") reads right in every language.
+    expect(p.identity.story.text).toContain('Best channel to reach them: website.');
+    expect(build(f, { languages: ['de'] }).byLanguage.de![0]!.identity.story.text).toContain('Bester Kanal, um sie zu erreichen: Website.');
     expect(p.distinguishing_traits.find((d) => d.feature === 'avg_frequency')?.text).toBe('orders per customer: 1 against 3 for all customers (-1 standard deviation).');
 
     expect(Object.values(p.technographics.engagement_per_customer)).toEqual([null, null, null, null, null, null]);

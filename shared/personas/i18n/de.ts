@@ -9,7 +9,7 @@ export const de: Messages = {
     story_age: 'Die größte Altersgruppe ist {age} Jahre ({age_share} der bekannten Altersangaben).',
     story_country: 'Häufigstes Land: {country} ({country_share} der bekannten Länder).',
     story_interest: 'Im Vergleich zu allen Kunden interessieren sie sich besonders für {interest} ({lift}).',
-    story_channel: 'Am besten erreicht man sie über {channel}.',
+    story_channel: 'Bester Kanal, um sie zu erreichen: {channel}.',
     story_innovation: 'Bei neuen Einkaufswegen gehören sie zur Gruppe {innovation}.',
     innovation_text: '{innovation}: Wert {score, plural, one {# Standardabweichung} other {# Standardabweichungen}} gegenüber allen Kunden, aus App-Anteil, Mobil-Anteil, Push-Einwilligung und Social-Klicks.',
     innovation_unknown: 'Zu wenige App-, Mobil-, Push- oder Social-Daten, um diese Gruppe auf der Adoptionskurve einzuordnen.',

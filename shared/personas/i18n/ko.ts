@@ -9,7 +9,7 @@ export const ko: Messages = {
     story_age: '가장 큰 연령대는 {age}세입니다(알려진 연령의 {age_share}).',
     story_country: '가장 큰 그룹은 {country}에 거주합니다(알려진 국가의 {country_share}).',
     story_interest: '전체 고객과 비교해 특히 {interest}에 관심이 많습니다({lift}).',
-    story_channel: '{channel}을(를) 통해 가장 잘 도달할 수 있습니다.',
+    story_channel: '가장 잘 도달하는 채널: {channel}.',
     story_innovation: '새로운 쇼핑 방식에 있어서는 {innovation}에 속합니다.',
     innovation_text: '{innovation}: 앱 비중, 모바일 비중, 푸시 수신 동의, 소셜 클릭을 기준으로 전체 고객 대비 {score} 표준편차.',
     innovation_unknown: '앱, 모바일, 푸시 또는 소셜 데이터가 부족하여 이 그룹을 확산 곡선에 배치할 수 없습니다.',

@@ -9,7 +9,7 @@ export const nb: Messages = {
     story_age: 'Den største aldersgruppen er {age} år ({age_share} av kjente aldre).',
     story_country: 'Den største gruppen bor i {country} ({country_share} av kjente land).',
     story_interest: 'Sammenlignet med alle kunder er de særlig opptatt av {interest} ({lift}).',
-    story_channel: 'De nås best via {channel}.',
+    story_channel: 'Beste kanal for å nå dem: {channel}.',
     story_innovation: 'Når det gjelder nye måter å handle på, hører de til gruppen {innovation}.',
     innovation_text: '{innovation}: verdi {score} standardavvik fra alle kunder, ut fra app-andel, mobilandel, push-samtykke og sosiale klikk.',
     innovation_unknown: 'For lite app-, mobil-, push- eller sosiale data til å plassere gruppen på adopsjonskurven.',
