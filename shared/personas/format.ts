@@ -1,5 +1,11 @@
 import type { Messages, TextKey, ValueDimension } from './i18n/index.ts';
 
+/** A number for a template: shown as num(count, digits), and choosing a plural placeholder's form as shown. */
+export interface Count {
+  readonly count: number | null;
+  readonly digits: number;
+}
+
 /** Locale formatting with Intl and template filling. Pure. */
 export class Formatter {
   private readonly percent: Intl.NumberFormat;
@@ -74,8 +80,17 @@ export class Formatter {
     if (dimension === 'country' && /^[A-Z]{2}$/.test(value)) return this.regionNames.of(value) ?? value;
     return value;
   }
-  fill(key: TextKey, params: Readonly<Record<string, string>>, plurals: Readonly<Record<string, Intl.LDMLPluralRule>> = {}): string {
-    return fillTemplate(this.messages.text[key], params, plurals);
+  fill(key: TextKey, params: Readonly<Record<string, string | Count>>): string {
+    const texts: Record<string, string> = {};
+    const plurals: Record<string, Intl.LDMLPluralRule> = {};
+    for (const [name, value] of Object.entries(params)) {
+      if (typeof value === 'string') texts[name] = value;
+      else {
+        texts[name] = this.num(value.count, value.digits);
+        plurals[name] = this.plural(value.count, value.digits);
+      }
+    }
+    return fillTemplate(this.messages.text[key], texts, plurals);
   }
 }
 

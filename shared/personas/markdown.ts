@@ -29,7 +29,7 @@ export function personaMarkdown(p: Persona): string {
   const distribution = (key: FeatureLabelKey, d: PersonaDistribution, withLift = false) => {
     if (d.known_share === 0) return void missing.push(key);
     const values = d.values.slice(0, 5).map((v) => `${v.label} ${f.pct(v.share)}${withLift && v.lift !== null ? ` (${t('md_lift')} ${f.times(v.lift)})` : ''}`);
-    const other = f.fill('md_other', { count: f.int(d.other.values) }, { count: f.plural(d.other.values, 0) });
+    const other = f.fill('md_other', { count: { count: d.other.values, digits: 0 } });
     if (d.other.customers > 0) values.push(`${other}${d.other.share === null ? '' : ` ${f.pct(d.other.share)}`}`);
     lines.push(`- **${feature(key)}**: ${values.length > 0 ? values.join(', ') : t('md_unknown')} — ${f.fill('md_known', { share: f.pct(d.known_share) })}`);
   };

@@ -1,6 +1,6 @@
 import type { Persona, PersonaDistribution, PersonaLanguage, PersonaStatement, SegmentSummary } from '../contracts/outputs.ts';
 import type { NeutralChannel } from './channels.ts';
-import { Formatter } from './format.ts';
+import { Formatter, type Count } from './format.ts';
 import type { FeatureLabelKey, Messages, TextKey } from './i18n/index.ts';
 import type { Innovation } from './innovation.ts';
 import type { SegmentMetrics } from './metrics.ts';
@@ -47,12 +47,13 @@ const engagementPerCustomer = (m: SegmentMetrics): Persona['technographics']['en
 
 export function renderPersona(p: NeutralPersona, ctx: RenderContext): Persona {
   const f = new Formatter(ctx.messages, ctx.currency);
-  const param = (value: Param): string => {
+  // Counts stay numbers until the template is filled, which shows them and picks their plural form alike.
+  const param = (value: Param): string | Count => {
     if ('pct' in value) return f.pct(value.pct);
-    if ('num' in value) return f.num(value.num, value.digits ?? 1);
+    if ('num' in value) return { count: value.num, digits: value.digits ?? 1 };
     if ('money' in value) return f.money(value.money);
     if ('times' in value) return f.times(value.times);
-    if ('int' in value) return f.int(value.int);
+    if ('int' in value) return { count: value.int, digits: 0 };
     if ('label' in value) return f.label(value.label.dimension, value.label.value);
     if ('channel' in value) return ctx.messages.channel[value.channel];
     if ('innovation' in value) return ctx.messages.innovation[value.innovation];
@@ -60,17 +61,7 @@ export function renderPersona(p: NeutralPersona, ctx: RenderContext): Persona {
     if ('segment_name' in value) return p.segment.name;
     return fill(value.template, value.params);
   };
-  // Counts choose a plural form as they are shown: `num` with its digits, `int` whole.
-  const plural = (value: Param): Intl.LDMLPluralRule | undefined =>
-    'num' in value ? f.plural(value.num, value.digits ?? 1) : 'int' in value ? f.plural(value.int, 0) : undefined;
-  const fill = (key: TextKey, ps: Readonly<Record<string, Param>>): string => {
-    const entries = Object.entries(ps);
-    const plurals = entries.flatMap(([k, v]) => {
-      const category = plural(v);
-      return category === undefined ? [] : [[k, category] as const];
-    });
-    return f.fill(key, Object.fromEntries(entries.map(([k, v]) => [k, param(v)])), Object.fromEntries(plurals));
-  };
+  const fill = (key: TextKey, ps: Readonly<Record<string, Param>>): string => f.fill(key, Object.fromEntries(Object.entries(ps).map(([k, v]) => [k, param(v)])));
   const text = (s: NeutralStatement): PersonaStatement => ({ code: s.code, text: fill(s.key, s.params), evidence: s.evidence });
   const dist = (d: NeutralDistribution): PersonaDistribution => ({
     dominant: d.dominant,
@@ -136,7 +127,7 @@ export function renderPersona(p: NeutralPersona, ctx: RenderContext): Persona {
         text:
           p.innovation.type === null
             ? f.text('innovation_unknown')
-            : f.fill('innovation_text', { innovation: ctx.messages.innovation[p.innovation.type], score: f.num(p.innovation.score, 2) }, { score: f.plural(p.innovation.score, 2) }),
+            : f.fill('innovation_text', { innovation: ctx.messages.innovation[p.innovation.type], score: { count: p.innovation.score, digits: 2 } }),
         evidence: p.innovation.evidence,
       },
     },
@@ -161,7 +152,7 @@ export function renderPersona(p: NeutralPersona, ctx: RenderContext): Persona {
         t.value !== undefined || SHARE_FEATURES.has(t.feature) ? f.pct(v) : t.feature === 'avg_monetary' ? f.money(v) : f.num(v, 2);
       const textOut =
         t.value === undefined
-          ? f.fill('trait_numeric', { feature: feature(t.feature), value: format(t.segment_value), baseline: format(t.baseline_value), difference: f.num(t.standardized_difference, 1) }, { difference: f.plural(t.standardized_difference, 1) })
+          ? f.fill('trait_numeric', { feature: feature(t.feature), value: format(t.segment_value), baseline: format(t.baseline_value), difference: { count: t.standardized_difference, digits: 1 } })
           : f.fill('trait_share', { feature: feature(t.feature), label: f.label(t.feature, t.value), value: format(t.segment_value), baseline: format(t.baseline_value), lift: f.times(t.lift) });
       return { code, feature: t.feature, standardized_difference: t.standardized_difference, text: textOut, evidence: t.evidence };
     }),
