@@ -140,9 +140,14 @@ export class DuckDbQueryEngine implements QueryEngine {
       const rejects = `rejects_${table}_${group}`;
       // Quote and escape are fixed to RFC 4180: left to the sniffer, a sample without quotes makes it choose
       // none, and a later "12,50 EUR" splits into two columns.
-      const source = `read_csv(${fileList(groupFiles)}, header = true, all_varchar = true, quote = '"', escape = '"', filename = true, hive_partitioning = false, store_rejects = true, ignore_errors = true, rejects_table = '${rejects}', rejects_scan = '${rejects}_scan')`;
+      const csv = (list: string) =>
+        `read_csv(${list}, header = true, all_varchar = true, quote = '"', escape = '"', filename = true, hive_partitioning = false, store_rejects = true, ignore_errors = true, rejects_table = '${rejects}', rejects_scan = '${rejects}_scan')`;
       const relation = `csv_${table}_${group++}`;
-      await this.#run(`load ${table}`, `CREATE OR REPLACE TEMP VIEW ${relation} AS SELECT * FROM ${source}`);
+      try {
+        await this.#run(`load ${table}`, `CREATE OR REPLACE TEMP VIEW ${relation} AS SELECT * FROM ${csv(fileList(groupFiles))}`);
+      } catch (error) {
+        throw (await this.#unreadable(table, 'CSV', groupFiles, (file) => csv(sqlString(file.path)))) ?? error;
+      }
       selects.push(await this.#contractSelect(table, relation, groupFiles));
       // DuckDB fills the rejects table while the staging statement scans the files: read it afterwards, so the
       // files are not parsed a second time just to find their bad lines.
@@ -175,10 +180,14 @@ export class DuckDbQueryEngine implements QueryEngine {
     const parquetFiles = byFormat.get('parquet') ?? [];
     if (parquetFiles.length > 0) {
       const relation = `parquet_${table}`;
-      await this.#run(
-        `load ${table}`,
-        `CREATE OR REPLACE TEMP VIEW ${relation} AS SELECT * FROM read_parquet(${fileList(parquetFiles)}, union_by_name = true, filename = true, hive_partitioning = false)`,
-      );
+      try {
+        await this.#run(
+          `load ${table}`,
+          `CREATE OR REPLACE TEMP VIEW ${relation} AS SELECT * FROM read_parquet(${fileList(parquetFiles)}, union_by_name = true, filename = true, hive_partitioning = false)`,
+        );
+      } catch (error) {
+        throw (await this.#unreadable(table, 'Parquet', parquetFiles, (file) => `read_parquet(${sqlString(file.path)})`)) ?? error;
+      }
       selects.push(await this.#contractSelect(table, relation, parquetFiles));
     }
 
@@ -211,6 +220,29 @@ export class DuckDbQueryEngine implements QueryEngine {
         error: String(r.error),
       })),
     };
+  }
+
+  /**
+   * Which of a table's files DuckDB cannot open (a truncated Parquet file, binary bytes in a .csv), as one input
+   * error that names them; null when each opens on its own, so the caller's error stands. Only asked after the
+   * files failed to load together, so a good lake never pays for opening its files one by one.
+   */
+  async #unreadable(table: TableName, format: string, files: readonly LakeFile[], source: (file: LakeFile) => string): Promise<InputError | null> {
+    const bad: { file: string; error: string }[] = [];
+    for (const file of files) {
+      try {
+        await this.connection.run(`DESCRIBE SELECT * FROM ${source(file)}`);
+      } catch (error) {
+        bad.push({ file: file.relative, error: (error as Error).message.split('\n')[0] ?? '' });
+      }
+    }
+    const [first] = bad;
+    if (!first) return null;
+    const more = bad.length > 1 ? ` (and ${bad.length - 1} more: ${bad.slice(1, 6).map((b) => b.file).join(', ')}${bad.length > 6 ? ', …' : ''})` : '';
+    return new InputError(`${first.file}${more}: not a readable ${format} file (${first.error}); replace or remove it`, {
+      table,
+      files: bad.map((b) => b.file),
+    });
   }
 
   /** SELECT of the contract's columns from one source; a required column absent from every file is an error. */

@@ -1,3 +1,6 @@
+import { InputError } from '../errors.ts';
+import { isValidIsoDate } from '../sql/literals.ts';
+
 /**
  * Which daily partitions a run reads. The lake's fact tables are partitioned by the UTC day of the row timestamp
  * (`dt=YYYY-MM-DD/` folders); a run reads the days up to its as-of date (later ones are a rerun's future), and an
@@ -10,11 +13,20 @@ export interface PartitionWindow {
   readonly after?: string;
 }
 
-const DAY_FOLDER = /(?:^|\/)dt=(\d{4}-\d{2}-\d{2})\//;
+const DAY_FOLDER = /(?:^|\/)dt=([^/]*)\//;
 
-/** The partition day of a file path or key, or null for a file outside any `dt=` folder. */
+/**
+ * The partition day of a file path or key, or null for a file outside any `dt=` folder. A `dt=` folder that is not
+ * a calendar day (`dt=2026-13-45`, `dt=2026-1-5`) is an input error: compared as text it would be read as some
+ * other day, or pruned as a future one, and Athena's partition projection would skip it.
+ */
 export function partitionDay(key: string): string | null {
-  return DAY_FOLDER.exec(key)?.[1] ?? null;
+  const day = DAY_FOLDER.exec(key)?.[1];
+  if (day === undefined) return null;
+  if (!isValidIsoDate(day)) {
+    throw new InputError(`${key}: the partition folder dt=${day} is not a calendar day written YYYY-MM-DD; rename the folder`, { key, partition: day });
+  }
+  return day;
 }
 
 /** Whether a file is read. A file outside the `dt=` folders cannot be placed in time, so it is always read. */

@@ -21,6 +21,7 @@ async function lakeWith(c: BadInputCase): Promise<string> {
     await mkdir(path.dirname(path.join(lake, rel)), { recursive: true });
     await writeFile(path.join(lake, rel), body);
   }
+  await mkdir(path.dirname(path.join(lake, c.table, c.file)), { recursive: true });
   await writeFile(path.join(lake, c.table, c.file), c.content);
   return lake;
 }
@@ -28,7 +29,7 @@ async function lakeWith(c: BadInputCase): Promise<string> {
 describe('bad input corpus', () => {
   it('covers every class', () => {
     const classes = new Set(BAD_INPUT_CASES.map((c) => c.class));
-    expect(classes.size).toBe(9);
+    expect(classes.size).toBe(10);
     expect(new Set(BAD_INPUT_CASES.map((c) => `${c.table}/${c.file}`)).size).toBe(BAD_INPUT_CASES.length);
   });
 
