@@ -8,17 +8,18 @@ import { launchChromium } from './chromium.ts';
 import { startDashboardServer } from './serve-dashboard.ts';
 
 /**
- * `npm run dashboard:screenshots [-- --out DIR] [--docs DIR]`: the README's dashboard screenshots, taken with
- * Debian's Chromium (scripts/ensure-chromium.sh) from real runs.
+ * `npm run dashboard:screenshots [-- --out DIR] [--docs DIR] [--customers N]`: the README's dashboard pictures
+ * (docs/dashboard-*.png), taken in headless Chromium (scripts/ensure-chromium.sh) from real runs, so they never
+ * drift from the code. Run it after a change to the dashboard or to what it shows.
  *
- * Without --out it generates a 3,000-customer lake (seed 7) and runs the nightly refresh for four month-ends, so
- * the trend and the migration view have content and the pictures are the same on every machine. With --out it
- * shows the results already in DIR (e.g. .data/out after `npm start`).
+ * Without --out it generates a 20,000-customer lake (seed 7) and runs four weekly refreshes, so the trend and the
+ * migration view have a shape and the pictures are the same on every machine. With --out it shows the results
+ * already in DIR (e.g. .data/out after `npm start`).
  */
-const AS_OF_DATES = ['2026-03-31', '2026-04-30', '2026-05-31', '2026-06-30'];
+const AS_OF_DATES = ['2026-06-09', '2026-06-16', '2026-06-23', '2026-06-30'];
 
 async function main(): Promise<void> {
-  const { values } = parseArgs({ options: { out: { type: 'string' }, docs: { type: 'string', default: 'docs' }, customers: { type: 'string', default: '3000' } } });
+  const { values } = parseArgs({ options: { out: { type: 'string' }, docs: { type: 'string', default: 'docs' }, customers: { type: 'string', default: '20000' } } });
   const docs = path.resolve(values.docs);
   await mkdir(docs, { recursive: true });
 
@@ -47,20 +48,26 @@ async function main(): Promise<void> {
     };
 
     // Desktop: the run summary and the RFM and lifecycle charts.
-    await shoot('dashboard-desktop.png', (file) => page.screenshot({ path: file, clip: { x: 0, y: 0, width: 1280, height: 1400 } }));
+    await shoot('dashboard-desktop.png', (file) => page.screenshot({ path: file }));
     // Change over time: the trend and the migration matrices.
     await shoot('dashboard-trends.png', (file) => page.locator('#trends').screenshot({ path: file }));
     // Persona cards, switched to German.
     await page.selectOption('#persona-language', 'de');
     await page.waitForSelector('#persona-cards[data-language="de"]:not([aria-busy])');
-    await page.evaluate("document.getElementById('personas').scrollIntoView({ behavior: 'instant', block: 'start' })");
-    await shoot('dashboard-personas.png', (file) => page.screenshot({ path: file, clip: { x: 0, y: 0, width: 1280, height: 1250 } }));
+    // The section's top in page coordinates (selecting the language scrolled the viewport).
+    const top = Number(await page.evaluate("document.getElementById('personas').getBoundingClientRect().top + window.scrollY"));
+    await shoot('dashboard-personas.png', (file) => page.screenshot({ path: file, fullPage: true, clip: { x: 0, y: top, width: 1280, height: 1250 } }));
     await page.selectOption('#persona-language', 'en');
-    // Phone width: the same page, one column.
-    await page.setViewportSize({ width: 390, height: 844 });
-    for (let i = 0; i < 50 && !(await page.evaluate("[...document.querySelectorAll('.chart svg')].every((svg) => Number(svg.getAttribute('width')) <= 390)")); i++) await page.waitForTimeout(100);
+    await page.waitForSelector('#persona-cards[data-language="en"]:not([aria-busy])');
+    // Phone width: the same page, one column. The charts redraw at the new width; the page's CSP refuses
+    // waitForFunction's eval, so poll.
+    await page.setViewportSize({ width: 390, height: 1500 });
     await page.evaluate('window.scrollTo(0, 0)');
-    await shoot('dashboard-phone.png', (file) => page.screenshot({ path: file, clip: { x: 0, y: 0, width: 390, height: 1500 }, fullPage: true }));
+    for (let i = 0; !(await page.evaluate("[...document.querySelectorAll('.chart svg')].every((svg) => Number(svg.getAttribute('width')) <= 390)")); i++) {
+      if (i === 50) throw new Error('the charts did not redraw at phone width');
+      await page.waitForTimeout(100);
+    }
+    await shoot('dashboard-phone.png', (file) => page.screenshot({ path: file }));
     process.stdout.write(`Screenshots:\n${shots.map((s) => `  ${s}`).join('\n')}\n`);
   } finally {
     await browser.close();

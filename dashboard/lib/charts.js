@@ -87,7 +87,8 @@ export function lineChart(container, opts) {
   });
   container.append(figure, legend);
   const values = series.flatMap((se) => se.values.filter((v) => v !== null && v !== undefined));
-  const yMax = niceMax(Math.max(1, ...values));
+  const ticks = countTicks(Math.max(0, ...values));
+  const yMax = ticks.at(-1) ?? 1;
   renderResponsive(figure, (width) => {
     const height = width < 560 ? 220 : 280;
     const pad = { left: 52, right: 18, top: 14, bottom: 42 };
@@ -105,8 +106,7 @@ export function lineChart(container, opts) {
         .join('; ')}.`,
     });
     const axis = s('g', { class: 'axis', 'aria-hidden': 'true' });
-    for (let t = 0; t <= 4; t++) {
-      const v = (yMax * t) / 4;
+    for (const v of ticks) {
       axis.append(
         s('line', { class: 'grid', x1: pad.left, x2: width - pad.right, y1: y(v), y2: y(v) }),
         s('text', { x: pad.left - 8, y: y(v) + 4, 'text-anchor': 'end' }, compact(v)),
@@ -143,10 +143,17 @@ export function lineChart(container, opts) {
   return figure;
 }
 
-function niceMax(v) {
-  const exp = 10 ** Math.floor(Math.log10(v));
-  for (const m of [1, 1.2, 1.5, 2, 2.5, 3, 4, 5, 6, 8, 10]) if (m * exp >= v) return m * exp;
-  return 10 * exp;
+/**
+ * The y-axis ticks for counts from 0 up to `max`: at most five intervals of one round step (1, 2, 2.5 or 5 × 10^k,
+ * a whole number), so that every label is exact in compact form (2.5K, not 1.3K for 1,250).
+ * @param {number} max
+ * @returns {number[]}
+ */
+export function countTicks(max) {
+  const exp = 10 ** Math.floor(Math.log10(Math.max(1, max / 5)));
+  const step = [1, 2, 2.5, 5, 10].map((m) => m * exp).filter(Number.isInteger).find((st) => st * 5 >= max) ?? 10 * exp;
+  const n = Math.max(1, Math.ceil(max / step));
+  return Array.from({ length: n + 1 }, (_, i) => i * step);
 }
 
 /**

@@ -100,7 +100,7 @@ export function pct(n, locale = 'en', digits = 1) {
 
 /** Compact axis numbers: 1.2K. @param {number} n */
 export function compact(n) {
-  return nf('en', { notation: 'compact', maximumFractionDigits: 1 }).format(n);
+  return nf('en', { notation: 'compact', maximumFractionDigits: 2 }).format(n);
 }
 
 /** @param {string | null | undefined} iso */
