@@ -1,5 +1,5 @@
 #!/usr/bin/env node
-import { existsSync } from 'node:fs';
+import { existsSync, statSync } from 'node:fs';
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
@@ -124,6 +124,7 @@ async function refreshCommand(args: string[]): Promise<number> {
     regenerated = await ensureSampleLake(lake, asOf, json);
   }
   if (!existsSync(lake)) throw new UsageError(`lake folder ${lake} does not exist`);
+  if (existsSync(values.out) && !statSync(values.out).isDirectory()) throw new UsageError(`--out ${values.out} is a file, not a folder`);
   const memoryLimit = values['memory-limit'];
   // Checked here so a typo is a usage error, not a DuckDB error halfway into the run.
   if (memoryLimit !== undefined && !/^\d+(\.\d+)?\s*(MB|GB|MiB|GiB)$/i.test(memoryLimit)) {

@@ -41,6 +41,9 @@ describe('segments CLI', () => {
     const badLimit = cli(['refresh', '--lake', '.', '--memory-limit', 'lots']);
     expect(badLimit.status).toBe(2);
     expect(badLimit.stderr).toContain('--memory-limit lots: expected a size such as 1400MB or 2.5GB');
+    const fileOut = cli(['refresh', '--lake', '.', '--out', 'package.json']);
+    expect(fileOut.status).toBe(2);
+    expect(fileOut.stderr).toContain('--out package.json is a file, not a folder');
   });
 
   it('with no options (npm start) generates the sample lake, publishes a run and says why it recomputed in full', async () => {
