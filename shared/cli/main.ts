@@ -4,6 +4,7 @@ import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { EngineOutOfMemoryError, SegmentsError, describeError } from '../errors.ts';
+import { GenerateOptionsError, LakeExistsError } from '../generate/errors.ts';
 import { generateLake } from '../generate/generate-lake.ts';
 import { createLogger, jsonLinesSink, type Logger } from '../logging.ts';
 import { DEFAULT_MEMORY_LIMIT, refreshLocal } from '../pipeline/local.ts';
@@ -203,6 +204,11 @@ async function generateCommand(args: string[]): Promise<number> {
     ...(fmt ? { formats: { customers: fmt, orders: fmt, events: fmt } } : {}),
     ...(values['bad-row-share'] !== undefined ? { badRowShare: Number(values['bad-row-share']) } : {}),
     onProgress: (stage) => process.stderr.write(`▸ ${stage}\n`),
+  }).catch((error: unknown) => {
+    // Options the generator refuses are the caller's to fix, like a mistyped flag.
+    if (error instanceof GenerateOptionsError) throw new UsageError(error.message);
+    if (error instanceof LakeExistsError) throw new UsageError(`--out ${values.out} exists and is not empty; pass --overwrite to replace the lake in it`);
+    throw error;
   });
   process.stdout.write(
     `Generated ${values.out} in ${((performance.now() - started) / 1000).toFixed(1)} s: ${Object.entries(report.rows).map(([t, n]) => `${t} ${n.toLocaleString('en-US')}`).join(', ')}\n`,

@@ -149,6 +149,11 @@ describe('segments CLI', () => {
     const lake = path.join(dir, 'lake');
     const out = path.join(dir, 'out');
     expect(cli(['generate', '--out', lake, '--customers', '300', '--seed', '3', '--as-of', '2026-03-31']).status).toBe(0);
+    // Options the generator refuses, and a lake already there, are usage errors that leave the lake as it was.
+    const again = cli(['generate', '--out', lake, '--customers', '300']);
+    expect(again.status).toBe(2);
+    expect(again.stderr).toContain(`--out ${lake} exists and is not empty; pass --overwrite`);
+    expect(cli(['generate', '--out', lake, '--overwrite', '--customers', '0']).status).toBe(2);
     const ok = cli(['refresh', '--lake', lake, '--out', out, '--as-of', '2026-03-31']);
     expect(ok.status).toBe(0);
     expectAlignedSummary(ok.stdout, JSON.parse(await readFile(path.join(out, JSON.parse(await readFile(path.join(out, 'latest.json'), 'utf8')).prefix, 'segments.json'), 'utf8')));
