@@ -1,5 +1,6 @@
 import type { Context } from 'aws-lambda';
 import type { z } from 'zod';
+import { readableIssues } from '../../shared/contracts/issues.ts';
 import { RefreshEnvironment, RefreshEvent } from '../../shared/contracts/lambda.ts';
 import { ConfigError, describeError } from '../../shared/errors.ts';
 import { createLogger, jsonLinesSink, type Logger } from '../../shared/logging.ts';
@@ -33,7 +34,7 @@ export function makeRefreshHandler(runtimeFor: RuntimeFactory, environment: () =
 function parse<T>(schema: z.ZodType<T>, value: unknown, what: string): T {
   const result = schema.safeParse(value);
   if (result.success) return result.data;
-  const issues = result.error.issues.map((i) => ({ path: i.path.map(String).join('.') || '(root)', message: i.message }));
+  const issues = readableIssues(result.error);
   throw new ConfigError(`invalid ${what}: ${issues.map((i) => `${i.path}: ${i.message}`).join('; ')}`, issues);
 }
 

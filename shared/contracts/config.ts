@@ -2,6 +2,7 @@ import { createHash } from 'node:crypto';
 import * as z from 'zod';
 import { ConfigError } from '../errors.ts';
 import { isValidIsoDate } from '../sql/literals.ts';
+import { readableIssues } from './issues.ts';
 import { FEATURES, LIFECYCLE_STAGES, RFM_SEGMENT_IDS, isFeatureName, type FeatureSpec } from './features.ts';
 import { PERSONA_LANGUAGES, PersonaLanguage } from './outputs.ts';
 
@@ -54,15 +55,16 @@ export const Condition: z.ZodType<Condition> = z.lazy(() =>
     z.strictObject({ all: z.array(Condition).min(1).max(100) }),
     z.strictObject({ any: z.array(Condition).min(1).max(100) }),
     z.strictObject({ not: Condition }),
-    Comparison,
-    InList,
-    Between,
-    WithinLastDays,
-    NullCheck,
-    Contains,
-    ContainsAny,
-  ]),
+    // Told apart by their op, so an error in a leaf is reported at its place (see issues.ts).
+    z.discriminatedUnion('op', [Comparison, InList, Between, WithinLastDays, NullCheck, Contains, ContainsAny], {
+      // zod's own message lists the operators when "op" is wrong; it says nothing useful when "op" is missing.
+      error: (issue) => (issue.code === 'invalid_union' && !hasOp(issue.input) ? 'missing: a leaf condition names its operator in "op"' : undefined),
+    }),
+  ], { error: CONDITION_SHAPES }),
 );
+
+const hasOp = (input: unknown) => typeof input === 'object' && input !== null && 'op' in input;
+const CONDITION_SHAPES = 'a condition is {"all": [...]}, {"any": [...]}, {"not": {...}} or {"feature": ..., "op": ..., ...}';
 
 const RESERVED_IDS = new Set<string>([...RFM_SEGMENT_IDS, ...LIFECYCLE_STAGES, 'all_customers']);
 
@@ -303,15 +305,11 @@ function checkValue(spec: FeatureSpec, feature: string, value: unknown, path: Pa
   }
 }
 
-export function formatPath(path: readonly PropertyKey[]): string {
-  return path.reduce<string>((out, key) => (typeof key === 'number' ? `${out}[${key}]` : out ? `${out}.${String(key)}` : String(key)), '');
-}
-
 /** Parses a config document; `source` names the file in errors. */
 export function parseSegmentsConfig(document: unknown, source = 'segments config'): SegmentsConfig {
   const result = SegmentsConfig.safeParse(document);
   if (result.success) return result.data;
-  const issues = result.error.issues.map((issue) => ({ path: formatPath(issue.path) || '(root)', message: issue.message }));
+  const issues = readableIssues(result.error);
   const lines = issues.map((i) => `  ${i.path}: ${i.message}`).join('\n');
   throw new ConfigError(`${source} is invalid:\n${lines}`, issues, { source });
 }

@@ -1,3 +1,4 @@
+import { readableIssues } from '../contracts/issues.ts';
 import { Persona, type PersonaLanguage } from '../contracts/outputs.ts';
 import { PublishError } from '../errors.ts';
 import { personaMarkdown } from './markdown.ts';
@@ -15,7 +16,7 @@ export function personaFiles(
       const base = `personas/${encodeURIComponent(persona.segment.id)}.${language}`;
       const checked = Persona.safeParse(persona);
       if (!checked.success) {
-        throw new PublishError(`${base}.json does not match its schema: ${checked.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')}`, { file: `${base}.json` });
+        throw new PublishError(`${base}.json does not match its schema: ${readableIssues(checked.error).map((i) => `${i.path}: ${i.message}`).join('; ')}`, { file: `${base}.json` });
       }
       files.push({ key: `${base}.json`, body: `${JSON.stringify(checked.data, null, 2)}\n`, contentType: 'application/json' });
       files.push({ key: `${base}.md`, body: personaMarkdown(checked.data), contentType: 'text/markdown; charset=utf-8' });

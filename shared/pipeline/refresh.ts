@@ -1,6 +1,7 @@
 import { createHash, randomBytes } from 'node:crypto';
 import { configHash, type SegmentsConfig } from '../contracts/config.ts';
 import { OUTPUT_TABLES, migrationRows, outputTableFolder, personaRows, segmentSummaryRows, toJsonLines } from '../contracts/output-tables.ts';
+import { readableIssues } from '../contracts/issues.ts';
 import { TABLE_NAMES, type RejectReason, type TableName } from '../contracts/lake.ts';
 import {
   HistoryDocument,
@@ -558,7 +559,7 @@ async function publishLatest(store: ObjectStore, pointer: LatestPointer, log: Lo
 function validated<T>(schema: z.ZodType<T>, value: unknown, name: string): T {
   const result = schema.safeParse(value);
   if (!result.success) {
-    throw new PublishError(`${name} does not match its schema: ${result.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')}`, { file: name });
+    throw new PublishError(`${name} does not match its schema: ${readableIssues(result.error).map((i) => `${i.path}: ${i.message}`).join('; ')}`, { file: name });
   }
   return result.data;
 }

@@ -46,6 +46,27 @@ describe('segment config', () => {
     expect(dup).toEqual([expect.objectContaining({ path: 'segments[1].id' })]);
   });
 
+  it('reports a malformed condition at its place in the tree, not as "Invalid input" at the rule', () => {
+    const deep = (leaf: unknown) => issuesOf(withRule({ all: [{ feature: 'frequency', op: 'gte', value: 1 }, { not: { any: [leaf] } }] }));
+    const at = 'segments[1].rule.all[1].not.any[0]';
+    // "value" where "in" takes "values"
+    expect(deep({ feature: 'country', op: 'in', value: 'DE' })).toEqual([
+      { path: `${at}.values`, message: expect.stringContaining('expected array') },
+      { path: at, message: 'Unrecognized key: "value"' },
+    ]);
+    // an operator that does not exist, or none at all
+    expect(deep({ feature: 'frequency', op: 'greater', value: 3 })).toEqual([
+      { path: `${at}.op`, message: expect.stringMatching(/Invalid discriminator value\. Expected 'eq' \| 'ne' .*'contains_all'$/) },
+    ]);
+    expect(deep({ feature: 'frequency', value: 3 })).toEqual([{ path: `${at}.op`, message: 'missing: a leaf condition names its operator in "op"' }]);
+    expect(deep({ feature: 'frequency', op: 'between', min: 3 })).toEqual([{ path: `${at}.max`, message: 'missing (expected number or string)' }]);
+    expect(deep({ feature: 'frequency', op: 'gte', value: null })).toEqual([{ path: `${at}.value`, message: 'expected string, number or boolean' }]);
+    // No shape fits better than another: say what the shapes are.
+    for (const node of [{ alll: [] }, { all: [{ feature: 'frequency', op: 'gte', value: 1 }], any: [] }]) {
+      expect(deep(node)).toEqual([{ path: at, message: expect.stringMatching(/^a condition is \{"all": \[...\]\}, \{"any"/) }]);
+    }
+  });
+
   it('refuses ids that could collide with built-in segments and ids that are not identifiers', () => {
     expect(issuesOf({ version: 1, segments: [{ id: 'champions', name: 'x', rule: { feature: 'frequency', op: 'gte', value: 1 } }] })[0]?.path).toBe('segments[0].id');
     expect(issuesOf({ version: 1, segments: [{ id: "x'; drop", name: 'x', rule: { feature: 'frequency', op: 'gte', value: 1 } }] })[0]?.path).toBe('segments[0].id');
