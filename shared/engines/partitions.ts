@@ -14,6 +14,7 @@ export interface PartitionWindow {
 }
 
 const DAY_FOLDER = /(?:^|\/)dt=([^/]*)\//;
+const HIVE_NULL_PARTITION = '__HIVE_DEFAULT_PARTITION__';
 
 /**
  * The partition day of a file path or key, or null for a file outside any `dt=` folder. A `dt=` folder that is not
@@ -22,7 +23,8 @@ const DAY_FOLDER = /(?:^|\/)dt=([^/]*)\//;
  */
 export function partitionDay(key: string): string | null {
   const day = DAY_FOLDER.exec(key)?.[1];
-  if (day === undefined) return null;
+  // Hive's (and Spark's) folder for rows whose dt was null: no day, so read on every run and validated row by row.
+  if (day === undefined || day === HIVE_NULL_PARTITION) return null;
   if (!isValidIsoDate(day)) {
     throw new InputError(`${key}: the partition folder dt=${day} is not a calendar day written YYYY-MM-DD; rename the folder`, { key, partition: day });
   }

@@ -31,7 +31,7 @@ import { customerFeaturesSql, customerPreferencesSql } from '../sql/features.ts'
 import { isValidIsoDate } from '../sql/literals.ts';
 import { migrationSql } from '../sql/migration.ts';
 import { buyerCountSql, coverageSql, customerSegmentsOutputSql, customerSegmentsSql, cutPointsSql } from '../sql/segments.ts';
-import { REJECT_FIELD, STAGE_SQL } from '../sql/staging.ts';
+import { rejectField, STAGE_SQL } from '../sql/staging.ts';
 import { distributionsSql, medianRecencySql, quarantineSql, rejectExamplesSql, segmentSummarySql, tableQualitySql } from '../sql/summaries.ts';
 import { getText, putJson, type ObjectStore } from '../stores/object-store.ts';
 import { daysBetween, earliest, latest } from '../time.ts';
@@ -643,7 +643,7 @@ async function tableQuality(
     const exampleRows: Row[] = await engine.query(`rejects ${table}`, rejectExamplesSql(rel, table, 3));
     for (const r of exampleRows) {
       const reason = String(r.reject_reason) as RejectReason;
-      examples.push({ reason, field: REJECT_FIELD[reason] ?? 'unknown', file: (r.source_file as string | null) ?? null, values: String(r.row_values) });
+      examples.push({ reason, field: rejectField(table, reason), file: (r.source_file as string | null) ?? null, values: String(r.row_values) });
     }
     quarantine = `${prefix}quarantine/${table}`;
     await engine.unload(`quarantine ${table}`, quarantineSql(rel, table), { store, prefix: `${quarantine}/` });

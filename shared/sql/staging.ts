@@ -9,6 +9,7 @@ import {
   MARITAL_STATUSES,
   ORDER_CHANNELS,
   OS_FAMILIES,
+  TABLES,
   type RejectReason,
   type TableName,
 } from '../contracts/lake.ts';
@@ -372,11 +373,15 @@ export const STAGE_SQL: Record<TableName, (rel: Relations, ctx: { asOf: string; 
 };
 
 /** The field a reject reason is about, for error messages and the quarantine files. */
-export const REJECT_FIELD: Record<RejectReason, string> = {
+/** The field a quality.json example names for a reason; a timestamp reason names the table's timestamp column. */
+export function rejectField(table: TableName, reason: RejectReason): string {
+  if (reason === 'missing_timestamp' || reason === 'bad_timestamp') return TABLES[table].columns.filter((c) => c.timestamp).map((c) => c.name).join(' / ');
+  return REJECT_FIELD[reason];
+}
+
+const REJECT_FIELD: Record<Exclude<RejectReason, 'missing_timestamp' | 'bad_timestamp'>, string> = {
   missing_customer_id: 'customer_id',
   missing_order_id: 'order_id',
-  missing_timestamp: 'order_ts / event_ts',
-  bad_timestamp: 'order_ts / event_ts / updated_at',
   missing_amount: 'amount',
   non_numeric_amount: 'amount',
   bad_currency: 'currency',
