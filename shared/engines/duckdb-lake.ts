@@ -1,5 +1,7 @@
+import { createReadStream } from 'node:fs';
 import { open, readdir, stat } from 'node:fs/promises';
 import path from 'node:path';
+import { createInterface } from 'node:readline';
 import { TABLES, type TableName } from '../contracts/lake.ts';
 import { InputError } from '../errors.ts';
 import { sqlString } from '../sql/literals.ts';
@@ -104,6 +106,46 @@ export function emptyRawView(table: TableName): string {
  */
 export function jsonLinesSource(files: readonly LakeFile[], rejects: string): string {
   return `read_csv(${fileList(files)}, columns = {'line': 'VARCHAR'}, header = false, delim = '\u001f', quote = '', escape = '', filename = true, auto_detect = false, strict_mode = false, store_rejects = true, ignore_errors = true, rejects_table = '${rejects}', rejects_scan = '${rejects}_scan')`;
+}
+
+/** How an invalid JSON line is reported: this prefix and the line's first 120 characters (as DuckDB's left()). */
+export const INVALID_JSON = 'invalid JSON: ';
+export const invalidJsonSql = (line: string) => `concat(${sqlString(INVALID_JSON)}, left(${line}, 120))`;
+const invalidJsonText = (line: string) => `${INVALID_JSON}${[...line].slice(0, 120).join('')}`;
+
+/**
+ * The line numbers of invalid JSON lines, which DuckDB's line reader does not give: the file is read once more,
+ * only when it holds such lines, and each report is matched to the next invalid line with the same text.
+ * A report no line matches (a line DuckDB and Node split differently) stays without a number.
+ */
+export async function invalidJsonLineNumbers(file: string, reports: readonly string[]): Promise<(number | undefined)[]> {
+  const numbers: (number | undefined)[] = reports.map(() => undefined);
+  const waiting = new Map<string, number[]>();
+  reports.forEach((report, i) => waiting.set(report, [...(waiting.get(report) ?? []), i]));
+  let left = reports.length;
+  let lineNumber = 0;
+  const lines = createInterface({ input: createReadStream(file), crlfDelay: Infinity });
+  try {
+    for await (const line of lines) {
+      lineNumber++;
+      const slots = waiting.get(invalidJsonText(line));
+      if (!slots?.length || isJson(line)) continue;
+      numbers[slots.shift()!] = lineNumber;
+      if (--left === 0) break;
+    }
+  } finally {
+    lines.close();
+  }
+  return numbers;
+}
+
+function isJson(text: string): boolean {
+  try {
+    JSON.parse(text);
+    return true;
+  } catch {
+    return false;
+  }
 }
 
 export function jsonFieldAsText(field: string, list: boolean): string {

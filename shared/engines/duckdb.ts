@@ -17,6 +17,9 @@ import {
   asTextExpression,
   emptyRawView,
   fileList,
+  INVALID_JSON,
+  invalidJsonLineNumbers,
+  invalidJsonSql,
   jsonFieldAsText,
   jsonLinesSource,
   listTableFiles,
@@ -170,7 +173,7 @@ export class DuckDbQueryEngine implements QueryEngine {
       // Unlike CSV rejects, invalid JSON lines are filtered out of the view, so finding them is a second (cheap,
       // json_valid only) pass over the lines.
       diagnostics.push(
-        `SELECT filename AS file, CAST(NULL AS BIGINT) AS line, concat('invalid JSON: ', left(line, 120)) AS error FROM ${relation}_lines WHERE NOT json_valid(line)`,
+        `SELECT filename AS file, CAST(NULL AS BIGINT) AS line, ${invalidJsonSql('line')} AS error FROM ${relation}_lines WHERE NOT json_valid(line)`,
         // Lines the text reader itself rejected (not UTF-8), with their line number.
         `SELECT s.file_path AS file, e.line AS line, min(e.error_message) AS error FROM ${rejects} AS e JOIN ${rejects}_scan AS s ON s.scan_id = e.scan_id AND s.file_id = e.file_id GROUP BY s.file_path, e.line`,
       );
@@ -212,13 +215,16 @@ export class DuckDbQueryEngine implements QueryEngine {
       `malformed ${table}`,
       `SELECT file, line, error, count(*) OVER () AS total FROM (${all}) AS m ORDER BY file, line NULLS LAST LIMIT ${MAX_MALFORMED_EXAMPLES}`,
     );
+    const examples = rows.map((r) => ({ path: String(r.file), line: r.line === null ? undefined : Number(r.line), error: String(r.error) }));
+    const unnumbered = new Map<string, typeof examples>();
+    for (const e of examples) if (e.line === undefined && e.error.startsWith(INVALID_JSON)) unnumbered.set(e.path, [...(unnumbered.get(e.path) ?? []), e]);
+    for (const [file, reports] of unnumbered) {
+      const numbers = await invalidJsonLineNumbers(file, reports.map((r) => r.error));
+      reports.forEach((report, i) => (report.line = numbers[i]));
+    }
     return {
       count: rows.length > 0 ? Number(rows[0]?.total) : 0,
-      examples: rows.map((r) => ({
-        file: this.#relative(String(r.file)),
-        ...(r.line === null ? {} : { line: Number(r.line) }),
-        error: String(r.error),
-      })),
+      examples: examples.map((e) => ({ file: this.#relative(e.path), ...(e.line === undefined ? {} : { line: e.line }), error: e.error })),
     };
   }
 
