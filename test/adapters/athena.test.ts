@@ -395,6 +395,15 @@ describe('AthenaQueryEngine: relations and inputs', () => {
     expect(athena.startCalls).toHaveLength(0);
   });
 
+  it('refuses a declared table’s dt= folder that is not a calendar day, which partition projection would skip', async () => {
+    lake.objects.clear();
+    lake.add('orders/dt=2026-03-01/part-0.csv', 10).add('orders/dt=2026-02-30/part-0.csv', 20);
+    const error = await engine({ lake: lakeOptions(['orders']) }).prepareInputs({ through: '2026-03-01' }).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(InputError);
+    expect((error as Error).message).toContain('dt=2026-02-30 is not a calendar day');
+    expect(athena.startCalls).toHaveLength(0);
+  });
+
   it('reads an undeclared table whole, without a dt filter its Glue table has no column for, even when its files sit in dt= folders', async () => {
     lake.objects.clear();
     lake.add('orders/dt=2026-02-27/part-0.csv', 10).add('orders/dt=2026-03-01/part-0.csv', 40).add('orders/dt=2026-03-02/part-0.csv', 80);
