@@ -78,7 +78,9 @@ export class Formatter {
     const known = vocabulary?.[value];
     if (known !== undefined) return known;
     if (dimension === 'country' && /^[A-Z]{2}$/.test(value)) return this.regionNames.of(value) ?? value;
-    return value;
+    // A free-text value (occupation, interest, lifestyle tag) as a person reads it: retail_worker → retail worker.
+    // The JSON keeps the value itself beside its label.
+    return value.replaceAll('_', ' ');
   }
   fill(key: TextKey, params: Readonly<Record<string, string | Count>>): string {
     const texts: Record<string, string> = {};

@@ -354,6 +354,19 @@ describe('persona languages', () => {
     expect(built.en![0]!.identity.story.text).toContain('Most common country: Germany (68.4% of known countries).');
   });
 
+  it('shows free-text values as words (retail_worker → retail worker) and keeps the values themselves in the JSON', () => {
+    const f = fixture();
+    f.dims.occupation = { retail_worker: 70 };
+    f.allDims.occupation = { retail_worker: 100, engineer: 200 };
+    f.dims.interests = { board_games: 150 };
+    f.allDims.interests = { board_games: 200, running: 500 };
+    const persona = build(f, { languages: ['en'] }).byLanguage.en![0]!;
+    expect(persona.demographics.occupation.values.map((v) => [v.value, v.label])).toEqual([['retail_worker', 'retail worker']]);
+    expect(persona.psychographics.interests.dominant).toBe('board_games');
+    expect(persona.identity.story.text).toContain('especially into board games (');
+    expect(personaMarkdown(persona)).toContain('- **occupation**: retail worker 35% — known for 35%');
+  });
+
   it('on a lake with orders only, names what the data lacks once per section and ranks the web shop it orders from', () => {
     const f = fixture();
     f.segment = { avg_frequency: 1, conversion_rate: null, cart_abandonment_rate: null };
