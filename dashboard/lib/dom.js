@@ -78,9 +78,7 @@ export function num(n, digits = 2, locale = 'en') {
  * @param {number | null | undefined} n @param {string} [locale] @param {string | null} [currency] @param {number} [digits]
  */
 export function money(n, locale = 'en', currency = null, digits = 2) {
-  if (n === null || n === undefined) return '—';
-  const digitsOptions = { minimumFractionDigits: digits, maximumFractionDigits: digits };
-  return nf(locale, currency ? { style: 'currency', currency, ...digitsOptions } : digitsOptions).format(n);
+  return moneyIn(locale, currency, { minimumFractionDigits: digits, maximumFractionDigits: digits }, n);
 }
 
 /**
@@ -88,9 +86,16 @@ export function money(n, locale = 'en', currency = null, digits = 2) {
  * @param {number | null | undefined} n @param {string | null} [currency]
  */
 export function moneyTotal(n, currency = null) {
-  if (n === null || n === undefined) return '—';
-  const digits = Math.abs(n) >= 1e6 ? { notation: 'compact', minimumFractionDigits: 0, maximumFractionDigits: 1 } : { minimumFractionDigits: 0, maximumFractionDigits: 0 };
-  return nf('en', currency ? { style: 'currency', currency, ...digits } : digits).format(n);
+  const digits = Math.abs(n ?? 0) >= 1e6 ? { notation: 'compact', minimumFractionDigits: 0, maximumFractionDigits: 1 } : { minimumFractionDigits: 0, maximumFractionDigits: 0 };
+  return moneyIn('en', currency, digits, n);
+}
+
+/**
+ * @param {string} locale @param {string | null} currency @param {Intl.NumberFormatOptions} options
+ * @param {number | null | undefined} n
+ */
+function moneyIn(locale, currency, options, n) {
+  return n === null || n === undefined ? '—' : nf(locale, currency ? { style: 'currency', currency, ...options } : options).format(n);
 }
 
 /** Share 0–1 as a percentage: 8.6%. @param {number | null | undefined} n @param {string} [locale] */

@@ -110,8 +110,9 @@ export function jsonLinesSource(files: readonly LakeFile[], rejects: string): st
 
 /** How an invalid JSON line is reported: this prefix and the line's first 120 characters (as DuckDB's left()). */
 export const INVALID_JSON = 'invalid JSON: ';
-export const invalidJsonSql = (line: string) => `concat(${sqlString(INVALID_JSON)}, left(${line}, 120))`;
-const invalidJsonText = (line: string) => `${INVALID_JSON}${[...line].slice(0, 120).join('')}`;
+const EXCERPT_CHARS = 120;
+export const invalidJsonSql = (line: string) => `concat(${sqlString(INVALID_JSON)}, left(${line}, ${EXCERPT_CHARS}))`;
+const invalidJsonText = (line: string) => `${INVALID_JSON}${[...line].slice(0, EXCERPT_CHARS).join('')}`;
 
 /**
  * The line numbers of invalid JSON lines, which DuckDB's line reader does not give: the file is read once more,

@@ -372,7 +372,6 @@ export const STAGE_SQL: Record<TableName, (rel: Relations, ctx: { asOf: string; 
   events: (rel, ctx) => stageEventsSql(rel, ctx.asOf),
 };
 
-/** The field a reject reason is about, for error messages and the quarantine files. */
 /** The field a quality.json example names for a reason; a timestamp reason names the table's timestamp column. */
 export function rejectField(table: TableName, reason: RejectReason): string {
   if (reason === 'missing_timestamp' || reason === 'bad_timestamp') return TABLES[table].columns.filter((c) => c.timestamp).map((c) => c.name).join(' / ');
