@@ -35,11 +35,11 @@ const LANGUAGE_NAMES = { en: 'English', de: 'Deutsch', ko: '한국어', ja: '日
 
 /** Card labels in the persona's language (headings match the per-persona Markdown). */
 const CARD_TEXT = {
-  en: { customers: 'Customers', share: 'Share of customers', revenue: 'Share of revenue', aov: 'Average order value', freq: 'Orders per customer', recency: 'Days since last purchase (median)', conversion: 'Conversion', story: 'Story', channels: 'Preferred channels', traits: 'What sets them apart', innovation: 'Innovation type', figures: 'Key figures' },
-  de: { customers: 'Kunden', share: 'Anteil an allen Kunden', revenue: 'Anteil am Umsatz', aov: 'Durchschnittlicher Bestellwert', freq: 'Bestellungen pro Kunde', recency: 'Tage seit dem letzten Kauf (Median)', conversion: 'Konversion', story: 'Geschichte', channels: 'Bevorzugte Kanäle', traits: 'Was sie auszeichnet', innovation: 'Innovationstyp', figures: 'Kennzahlen' },
-  ko: { customers: '고객 수', share: '전체 고객 중 비중', revenue: '매출 비중', aov: '평균 주문 금액', freq: '고객당 주문 수', recency: '마지막 구매 후 일수(중앙값)', conversion: '전환율', story: '스토리', channels: '선호 채널', traits: '차별화 특성', innovation: '혁신 유형', figures: '핵심 지표' },
-  ja: { customers: '顧客数', share: '全顧客に占める割合', revenue: '売上に占める割合', aov: '平均注文額', freq: '顧客あたり注文数', recency: '最終購入からの日数（中央値）', conversion: 'コンバージョン率', story: 'ストーリー', channels: '好まれるチャネル', traits: '際立つ特徴', innovation: 'イノベーション区分', figures: '主要指標' },
-  nb: { customers: 'Kunder', share: 'Andel av alle kunder', revenue: 'Andel av omsetningen', aov: 'Gjennomsnittlig ordreverdi', freq: 'Bestillinger per kunde', recency: 'Dager siden siste kjøp (median)', conversion: 'Konvertering', story: 'Historie', channels: 'Foretrukne kanaler', traits: 'Hva som skiller dem ut', innovation: 'Innovasjonstype', figures: 'Nøkkeltall' },
+  en: { customers: 'Customers', share: 'Share of customers', revenue: 'Share of revenue', aov: 'Average order value', freq: 'Orders per customer', recency: 'Days since last purchase (median)', conversion: 'Conversion', story: 'Story', channels: 'Preferred channels', traits: 'What sets them apart', innovation: 'Innovation type', figures: 'Key figures', goals: 'Goals', pains: 'Pain points', actions: 'Recommended next actions' },
+  de: { customers: 'Kunden', share: 'Anteil an allen Kunden', revenue: 'Anteil am Umsatz', aov: 'Durchschnittlicher Bestellwert', freq: 'Bestellungen pro Kunde', recency: 'Tage seit dem letzten Kauf (Median)', conversion: 'Konversion', story: 'Geschichte', channels: 'Bevorzugte Kanäle', traits: 'Was sie auszeichnet', innovation: 'Innovationstyp', figures: 'Kennzahlen', goals: 'Ziele', pains: 'Schmerzpunkte', actions: 'Empfohlene nächste Schritte' },
+  ko: { customers: '고객 수', share: '전체 고객 중 비중', revenue: '매출 비중', aov: '평균 주문 금액', freq: '고객당 주문 수', recency: '마지막 구매 후 일수(중앙값)', conversion: '전환율', story: '스토리', channels: '선호 채널', traits: '차별화 특성', innovation: '혁신 유형', figures: '핵심 지표', goals: '목표', pains: '불편 사항', actions: '권장 다음 조치' },
+  ja: { customers: '顧客数', share: '全顧客に占める割合', revenue: '売上に占める割合', aov: '平均注文額', freq: '顧客あたり注文数', recency: '最終購入からの日数（中央値）', conversion: 'コンバージョン率', story: 'ストーリー', channels: '好まれるチャネル', traits: '際立つ特徴', innovation: 'イノベーション区分', figures: '主要指標', goals: '目標', pains: '課題', actions: '推奨される次のアクション' },
+  nb: { customers: 'Kunder', share: 'Andel av alle kunder', revenue: 'Andel av omsetningen', aov: 'Gjennomsnittlig ordreverdi', freq: 'Bestillinger per kunde', recency: 'Dager siden siste kjøp (median)', conversion: 'Konvertering', story: 'Historie', channels: 'Foretrukne kanaler', traits: 'Hva som skiller dem ut', innovation: 'Innovasjonstype', figures: 'Nøkkeltall', goals: 'Mål', pains: 'Smertepunkter', actions: 'Anbefalte neste steg' },
 };
 const LOCALES = { en: 'en-GB', de: 'de-DE', ko: 'ko-KR', ja: 'ja-JP', nb: 'nb-NO' };
 
@@ -321,6 +321,10 @@ function personaCard(p, lang) {
     h('dl', { class: 'persona-figures', 'aria-label': t.figures }, ...figures.map(([k, v]) => h('div', {}, h('dt', {}, t[k]), h('dd', { 'data-figure': k }, v)))),
     h('h4', {}, t.story),
     h('p', { class: 'persona-story' }, p.identity.story.text),
+    // What a campaign starts from; every statement, its evidence included, is in the downloads.
+    ...statements(t.goals, 'goals', p.goals),
+    ...statements(t.pains, 'pain-points', p.pain_points),
+    ...statements(t.actions, 'next-actions', p.next_actions),
     channels.length ? h('h4', {}, t.channels) : null,
     channels.length ? h('ol', { class: 'channels' }, ...channels.map((c) => h('li', {},
       h('span', { class: 'channel-name' }, c.label),
@@ -331,6 +335,14 @@ function personaCard(p, lang) {
     p.distinguishing_traits.length ? h('ul', { class: 'traits' }, ...p.distinguishing_traits.slice(0, 3).map((d) => h('li', {}, d.text))) : null,
     h('div', { class: 'downloads', lang: 'en' }, downloadLink(p, 'json'), downloadLink(p, 'md')),
   );
+}
+
+/**
+ * A heading and a list of a persona's statements, or nothing when it has none.
+ * @param {string} heading @param {string} kind @param {Persona['goals']} items
+ */
+function statements(heading, kind, items) {
+  return items.length ? [h('h4', {}, heading), h('ul', { class: `statements ${kind}` }, ...items.map((s) => h('li', { 'data-code': s.code }, s.text)))] : [];
 }
 
 /** A link that downloads the per-persona file (fetched into a blob when the data lives on another origin). */

@@ -1,6 +1,6 @@
 import type { ARCHETYPES, Evidence } from '../contracts/outputs.ts';
 import type { Channel, NeutralChannel } from './channels.ts';
-import type { TextKey } from './i18n/index.ts';
+import type { FeatureLabelKey, TextKey } from './i18n/index.ts';
 import type { Innovation, InnovationType } from './innovation.ts';
 import { liftOf, type SegmentMetrics } from './metrics.ts';
 import type { NeutralDistribution } from './traits.ts';
@@ -44,6 +44,12 @@ export const THRESHOLDS = {
   interestLift: 1.2,
   /** e-mail opens per customer ≥ × all customers' → motivation "staying informed". */
   emailOpensRatio: 1.2,
+  /**
+   * When no pain point above fires: the friction figure (cart abandonment, return rate, median recency; conversion
+   * inverted) that is worst against all customers' becomes the pain point if it is at least this many times theirs;
+   * otherwise the persona says that no friction stands out, with the figures that show it.
+   */
+  relativePainRatio: 1.25,
 } as const;
 
 export type Param =
@@ -53,6 +59,7 @@ export type Param =
   | { times: number | null }
   | { int: number }
   | { label: { dimension: string; value: string } }
+  | { features: readonly FeatureLabelKey[] }
   | { channel: Channel }
   | { innovation: InnovationType }
   | { persona_name: true }
@@ -150,6 +157,31 @@ export interface RuleStatements {
 
 const statement = (code: string, key: TextKey, params: Record<string, Param>, evidence: Evidence[]): NeutralStatement => ({ code, key, params, evidence });
 
+/**
+ * A segment that crosses no absolute pain threshold still has a weakest point, and a marketer should see it, or
+ * see that there is none: the friction figure furthest on the bad side of all customers' (as a ratio, so a rate
+ * and a number of days compare), if it is at least relativePainRatio times theirs.
+ */
+function relativePain(m: SegmentMetrics, all: SegmentMetrics): NeutralStatement[] {
+  const r = T.relativePainRatio;
+  const frictions = [
+    { code: 'more_abandoned_carts', key: 'pain_rel_checkout', metric: 'cart_abandonment_rate', value: m.cart_abandonment_rate, baseline: all.cart_abandonment_rate, worse: ratio(m.cart_abandonment_rate, all.cart_abandonment_rate), format: 'pct', threshold: r },
+    { code: 'more_returns', key: 'pain_rel_returns', metric: 'return_rate', value: m.return_rate, baseline: all.return_rate, worse: ratio(m.return_rate, all.return_rate), format: 'pct', threshold: r },
+    { code: 'lower_conversion', key: 'pain_rel_hesitant', metric: 'conversion_rate', value: m.conversion_rate, baseline: all.conversion_rate, worse: ratio(all.conversion_rate, m.conversion_rate), format: 'pct', threshold: 1 / r },
+    { code: 'longer_gaps', key: 'pain_rel_reminders', metric: 'median_recency_days', value: m.median_recency_days, baseline: all.median_recency_days, worse: ratio(m.median_recency_days, all.median_recency_days), format: 'num', threshold: r },
+  ] as const;
+  const known = frictions.filter((x) => x.value !== null && x.worse !== null);
+  const worst = [...known].sort((a, b) => b.worse! - a.worse!)[0];
+  if (worst && worst.worse! >= r) {
+    const figure = (v: number | null): Param => (worst.format === 'pct' ? { pct: v } : { num: v, digits: 0 });
+    return [statement(worst.code, worst.key, { value: figure(worst.value), baseline: figure(worst.baseline), threshold: { times: worst.threshold } }, [
+      ev(worst.metric, worst.value, worst.baseline, worst.threshold),
+    ])];
+  }
+  if (known.length === 0) return [];
+  return [statement('no_clear_pain', 'pain_none', { figures: { features: known.map((x) => x.metric) }, margin: { pct: r - 1 } }, known.map((x) => ev(x.metric, x.value, x.baseline, x.threshold)))];
+}
+
 export function ruleStatements(input: RuleInput): RuleStatements {
   const s = signals(input);
   const { m, all } = input;
@@ -181,6 +213,7 @@ export function ruleStatements(input: RuleInput): RuleStatements {
   if (s.needsReminders) pains.push(statement('needs_reminders', 'pain_reminders', { value: { int: m.median_recency_days! }, threshold: { int: T.reminderDays } }, [ev('median_recency_days', m.median_recency_days, all.median_recency_days, T.reminderDays)]));
   if (s.returner) pains.push(statement('fit_quality_doubts', 'pain_returns', { value: { pct: m.return_rate }, baseline: { pct: all.return_rate }, threshold: { pct: T.returnRate } }, [ev('return_rate', m.return_rate, all.return_rate, T.returnRate)]));
   if (s.hesitant) pains.push(statement('hesitant_to_buy', 'pain_hesitant', { value: { pct: m.conversion_rate }, threshold: { pct: T.lowConversion } }, [ev('conversion_rate', m.conversion_rate, all.conversion_rate, T.lowConversion)]));
+  if (pains.length === 0) pains.push(...relativePain(m, all));
 
   // Motivations
   if (s.bargain) motivations.push(statement('value_for_money', 'mot_value', { value: { money: m.avg_order_value }, baseline: { money: all.avg_order_value }, threshold: { times: T.bargainAovRatio } }, [ev('avg_order_value', m.avg_order_value, all.avg_order_value, T.bargainAovRatio)]));
@@ -224,6 +257,10 @@ export function ruleStatements(input: RuleInput): RuleStatements {
     needs_reminders: ['want_reminders', 'benefit_reminders'],
     fit_quality_doubts: ['want_returns', 'benefit_returns'],
     hesitant_to_buy: ['want_hesitant', 'benefit_hesitant'],
+    more_abandoned_carts: ['want_checkout', 'benefit_checkout'],
+    longer_gaps: ['want_reminders', 'benefit_reminders'],
+    more_returns: ['want_returns', 'benefit_returns'],
+    lower_conversion: ['want_hesitant', 'benefit_hesitant'],
   };
   const stories = [...pains, ...goals].slice(0, 4).flatMap((st) => {
     const keys = STORY_KEYS[st.code];

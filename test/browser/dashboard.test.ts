@@ -219,7 +219,14 @@ describe('dashboard in headless Chromium', () => {
     for (const p of personas.personas) {
       const shown = await page.locator(`.persona-card[data-segment-id="${p.segment.id}"] .channel-name`).allTextContents();
       expect(shown).toEqual(p.preferred_channels.filter((c) => c.score > 0).slice(0, 3).map((c) => c.label));
+      // Goals, pain points and next actions in full, each item tagged with its statement code.
+      for (const [kind, items] of [['goals', p.goals], ['pain-points', p.pain_points], ['next-actions', p.next_actions]] as const) {
+        const list = page.locator(`.persona-card[data-segment-id="${p.segment.id}"] .statements.${kind} li`);
+        expect(await list.allTextContents()).toEqual(items.map((s) => s.text));
+        expect(await list.evaluateAll((lis) => lis.map((li) => li.getAttribute('data-code')))).toEqual(items.map((s) => s.code));
+      }
     }
+    expect(personas.personas.every((p) => p.pain_points.length > 0)).toBe(true);
 
     const de = Persona.parse(await readJson(path.join(runDir, 'personas', `${first.segment.id}.de.json`)));
     expect(de.identity.story.text).not.toBe(first.identity.story.text);
@@ -236,6 +243,8 @@ describe('dashboard in headless Chromium', () => {
     await page.waitForSelector('#persona-cards[data-language="ja"]:not([aria-busy])');
     const ja = Persona.parse(await readJson(path.join(runDir, 'personas', `${first.segment.id}.ja.json`)));
     expect(await card.locator('.persona-story').textContent()).toBe(ja.identity.story.text);
+    expect(await card.locator('.statements.pain-points li').allTextContents()).toEqual(ja.pain_points.map((s) => s.text));
+    expect(await card.locator('h4').allTextContents()).toContain('課題');
   });
 
   it('downloads the per-persona JSON and Markdown files', async () => {

@@ -146,6 +146,44 @@ describe('persona rules: data in, statement out', () => {
     expect(codes(en(f).next_actions)).toContain('first_purchase_incentive');
   });
 
+  it('names the weakest friction figure against all customers when no pain threshold is crossed, or says none stands out', () => {
+    const f = fixture();
+    const calm = en(f).pain_points;
+    expect(codes(calm)).toEqual(['no_clear_pain']);
+    expect(calm[0]!.evidence.map((e) => [e.metric, e.value, e.baseline])).toEqual([
+      ['cart_abandonment_rate', 0.4, 0.4], ['return_rate', 0.05, 0.05], ['conversion_rate', 0.3, 0.3], ['median_recency_days', 40, 40],
+    ]);
+    expect(calm[0]!.text).toBe('No friction stands out: each of cart abandonment, return rate, conversion rate and days since last purchase (median) is at most 25% worse than for all customers.');
+
+    // 1.2× the average is not enough; 1.3× is, still under the 15 % absolute returns rule.
+    f.segment.return_rate = 0.06;
+    expect(codes(en(f).pain_points)).toEqual(['no_clear_pain']);
+    f.segment.return_rate = 0.065;
+    const returns = en(f);
+    expect(codes(returns.pain_points)).toEqual(['more_returns']);
+    expect(returns.pain_points[0]!.evidence).toEqual([{ metric: 'return_rate', value: 0.065, baseline: 0.05, threshold: THRESHOLDS.relativePainRatio }]);
+    expect(returns.pain_points[0]!.text).toContain('return rate 6.5% against 5% for all customers');
+    expect(codes(returns.user_stories)).toContain('story_more_returns');
+
+    // Of two figures past the ratio the worse one wins: conversion at 0.2 is 1.5× worse than 0.3, returns 1.3×.
+    f.segment.conversion_rate = 0.2;
+    expect(codes(en(f).pain_points)).toEqual(['lower_conversion']);
+    f.segment.median_recency_days = 80;
+    const gaps = en(f).pain_points;
+    expect(codes(gaps)).toEqual(['longer_gaps']);
+    expect(gaps[0]!.text).toContain('a median of 80 days since the last purchase against 40 days');
+
+    // A threshold pain replaces the comparison; a segment without events is compared on what it has.
+    f.segment.median_recency_days = 120;
+    expect(codes(en(f).pain_points)).toEqual(['needs_reminders']);
+    const ordersOnly = fixture();
+    ordersOnly.segment.conversion_rate = null;
+    ordersOnly.segment.cart_abandonment_rate = null;
+    const p = build(ordersOnly, { languages: ['en', 'de'] }).byLanguage;
+    expect(p.en![0]!.pain_points[0]!.evidence.map((e) => e.metric)).toEqual(['return_rate', 'median_recency_days']);
+    expect(p.de![0]!.pain_points[0]!.text).toBe('Keine Hürde sticht heraus: keine der Kennzahlen Retourenquote und Tage seit dem letzten Kauf (Median) ist um mehr als 25\u00a0% schlechter als bei allen Kunden.');
+  });
+
   it('reports coverage and drops the age sentence when ages are removed', () => {
     const f = fixture();
     const before = en(f);
