@@ -25,8 +25,13 @@ export const THRESHOLDS = {
   /** avg_frequency ≤ and median recency ≤ → newcomer archetype, action "onboard". */
   newcomerMaxFrequency: 2.5,
   newcomerMaxRecencyDays: 30,
-  /** Christmas + Halloween share of purchase orders ≥ → holiday shopper, goal/motivation/action "seasonal". */
+  /**
+   * Christmas + Halloween share of purchase orders ≥, and ≥ × all customers' → holiday shopper, goal/motivation/action
+   * "seasonal". The windows hold a third of a seasonal shop's orders, so the share alone would call an average
+   * segment a holiday shopper.
+   */
   occasionShare: 0.3,
+  occasionRatio: 1.5,
   /** return rate (returned / purchase revenue) ≥ → returner, pain point "fit/quality doubts". */
   returnRate: 0.15,
   /** AOV ≥ × all customers' → big spender, goal "premium". */
@@ -109,7 +114,7 @@ function signals({ m, all, distributions }: RuleInput) {
     newcomer:
       m.avg_frequency !== null && m.avg_frequency > 0 && m.avg_frequency <= T.newcomerMaxFrequency &&
       m.median_recency_days !== null && m.median_recency_days <= T.newcomerMaxRecencyDays,
-    seasonal: ge(m.occasion_share, T.occasionShare),
+    seasonal: ge(m.occasion_share, T.occasionShare) && ge(ratio(m.occasion_share, all.occasion_share), T.occasionRatio),
     returner: ge(m.return_rate, T.returnRate),
     premium: ge(aovRatio, T.premiumAovRatio),
     bargain: aovRatio !== null && aovRatio <= T.bargainAovRatio,
@@ -134,7 +139,7 @@ export function archetypeOf(input: RuleInput): { code: Archetype; evidence: Evid
   const { m, all } = input;
   const order: [boolean, Archetype, Evidence[]][] = [
     [s.browser, 'browser', [ev('browsers_share', m.browsers_share, all.browsers_share, T.browserShare)]],
-    [s.seasonal, 'holiday_shopper', [ev('occasion_share', m.occasion_share, all.occasion_share, T.occasionShare)]],
+    [s.seasonal, 'holiday_shopper', [ev('occasion_share', m.occasion_share, all.occasion_share, T.occasionShare), ev('occasion_share', m.occasion_share, all.occasion_share, T.occasionRatio)]],
     [s.lapsed, 'lapsed', [ev('median_recency_days', m.median_recency_days, all.median_recency_days, T.lapsedDays)]],
     [s.loyal, 'loyal_regular', [ev('avg_frequency', m.avg_frequency, all.avg_frequency, T.loyalFrequencyRatio), ev('median_recency_days', m.median_recency_days, all.median_recency_days, T.loyalMaxRecencyDays)]],
     [s.newcomer, 'newcomer', [ev('avg_frequency', m.avg_frequency, all.avg_frequency, T.newcomerMaxFrequency), ev('median_recency_days', m.median_recency_days, all.median_recency_days, T.newcomerMaxRecencyDays)]],
@@ -189,10 +194,11 @@ export function ruleStatements(input: RuleInput): RuleStatements {
   const pains: NeutralStatement[] = [];
   const motivations: NeutralStatement[] = [];
   const actions: NeutralStatement[] = [];
-  const occasionEvidence = [ev('christmas_share', m.christmas_share, all.christmas_share), ev('halloween_share', m.halloween_share, all.halloween_share), ev('occasion_share', m.occasion_share, all.occasion_share, T.occasionShare)];
+  const occasionParams: Record<string, Param> = { value: { pct: m.occasion_share }, baseline: { pct: all.occasion_share }, threshold: { pct: T.occasionShare }, ratio: { times: T.occasionRatio } };
+  const occasionEvidence = [ev('christmas_share', m.christmas_share, all.christmas_share), ev('halloween_share', m.halloween_share, all.halloween_share), ev('occasion_share', m.occasion_share, all.occasion_share, T.occasionShare), ev('occasion_share', m.occasion_share, all.occasion_share, T.occasionRatio)];
 
   // Goals
-  if (s.seasonal) goals.push(statement('seasonal_gifting', 'goal_gifting', { value: { pct: m.occasion_share }, threshold: { pct: T.occasionShare } }, occasionEvidence));
+  if (s.seasonal) goals.push(statement('seasonal_gifting', 'goal_gifting', occasionParams, occasionEvidence));
   if (s.mobile) {
     goals.push(statement('shop_on_the_phone', 'goal_mobile', { value: { pct: m.mobile_share }, app: { pct: m.app_share }, threshold: { pct: T.mobileShare }, app_threshold: { pct: T.appShare } }, [
       ev('mobile_share', m.mobile_share, all.mobile_share, T.mobileShare),
@@ -218,7 +224,7 @@ export function ruleStatements(input: RuleInput): RuleStatements {
   // Motivations
   if (s.bargain) motivations.push(statement('value_for_money', 'mot_value', { value: { money: m.avg_order_value }, baseline: { money: all.avg_order_value }, threshold: { times: T.bargainAovRatio } }, [ev('avg_order_value', m.avg_order_value, all.avg_order_value, T.bargainAovRatio)]));
   if (s.frequent) motivations.push(statement('recognition', 'mot_recognition', { value: { num: m.avg_frequency }, baseline: { num: all.avg_frequency }, threshold: { times: T.loyalFrequencyRatio } }, [ev('avg_frequency', m.avg_frequency, all.avg_frequency, T.loyalFrequencyRatio)]));
-  if (s.seasonal) motivations.push(statement('festive_occasions', 'mot_occasions', { value: { pct: m.occasion_share }, threshold: { pct: T.occasionShare } }, occasionEvidence));
+  if (s.seasonal) motivations.push(statement('festive_occasions', 'mot_occasions', occasionParams, occasionEvidence));
   if (s.topInterest) {
     motivations.push(statement('passion', 'mot_passion', {
       interest: { label: { dimension: 'interests', value: s.topInterest.value } },

@@ -146,6 +146,27 @@ describe('persona rules: data in, statement out', () => {
     expect(codes(en(f).next_actions)).toContain('first_purchase_incentive');
   });
 
+  it('calls a segment holiday shoppers only when its Christmas and Halloween share is high and well above all customers’', () => {
+    const f = fixture();
+    f.allRow.christmas_orders = 0.3 * 3000;
+    f.allRow.halloween_orders = 0.15 * 3000;
+    f.row.christmas_orders = 0.3 * 600;
+    f.row.halloween_orders = 0.15 * 600;
+    // Both at 45 %: over the 30 % threshold, but no different from everyone else.
+    const seasonal = (p: Persona) => [p.identity.archetype.code === 'holiday_shopper', codes(p.goals).includes('seasonal_gifting'), codes(p.motivations).includes('festive_occasions'), codes(p.next_actions).includes('seasonal_campaign')];
+    expect(seasonal(en(f))).toEqual([false, false, false, false]);
+    f.row.christmas_orders = 0.5 * 600;
+    f.row.halloween_orders = 0.18 * 600;
+    const p = en(f);
+    expect(seasonal(p)).toEqual([true, true, true, true]);
+    expect(p.goals.find((g) => g.code === 'seasonal_gifting')!.text).toBe(
+      'Get seasonal shopping done in time: 68% of their orders fall in the Christmas and Halloween windows against 45% for all customers (rule: at least 30% and 1.5× the average).',
+    );
+    f.row.christmas_orders = 0.5 * 600;
+    f.row.halloween_orders = 0.15 * 600;
+    expect(seasonal(en(f))).toEqual([false, false, false, false]);
+  });
+
   it('names the weakest friction figure against all customers when no pain threshold is crossed, or says none stands out', () => {
     const f = fixture();
     const calm = en(f).pain_points;
