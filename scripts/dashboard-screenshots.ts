@@ -4,6 +4,7 @@ import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { generateLake } from '../shared/generate/generate-lake.ts';
 import { refreshLocal } from '../shared/pipeline/local.ts';
+import { newRunId } from '../shared/pipeline/refresh.ts';
 import { launchChromium } from './chromium.ts';
 import { startDashboardServer } from './serve-dashboard.ts';
 
@@ -31,7 +32,11 @@ async function main(): Promise<void> {
     outDir = path.join(work, 'out');
     process.stderr.write(`generating a ${values.customers}-customer lake and running ${AS_OF_DATES.length} refreshes…\n`);
     await generateLake({ customers: Number(values.customers), seed: 7, out: lake, asOf: AS_OF_DATES.at(-1)! });
-    for (const asOf of AS_OF_DATES) await refreshLocal({ lakeDir: lake, outDir, asOf, clock: () => new Date(`${asOf}T23:30:00Z`) });
+    for (const asOf of AS_OF_DATES) {
+      const clock = () => new Date(`${asOf}T23:30:00Z`);
+      // A fixed tail instead of the random one, so the pictures change only when the dashboard or the data does.
+      await refreshLocal({ lakeDir: lake, outDir, asOf, clock, runId: newRunId(asOf, clock()).replace(/[0-9a-f]+$/, '000000') });
+    }
   }
 
   const server = await startDashboardServer({ outDir, port: 0 });
