@@ -246,6 +246,16 @@ export function ruleStatements(input: RuleInput): RuleStatements {
   if (s.checkout) actions.push(statement('cart_recovery', 'act_cart_recovery', { value: { pct: m.cart_abandonment_rate } }, [ev('cart_abandonment_rate', m.cart_abandonment_rate, all.cart_abandonment_rate, T.cartAbandonment)]));
   if (s.seasonal) actions.push(statement('seasonal_campaign', 'act_seasonal', { value: { pct: m.occasion_share } }, occasionEvidence));
   if (s.returner) actions.push(statement('reduce_returns', 'act_reduce_returns', { value: { pct: m.return_rate } }, [ev('return_rate', m.return_rate, all.return_rate, T.returnRate)]));
+  // A weakest point gets the action its threshold pain point would get (hesitant buyers get none either way).
+  const WEAK_POINT_ACTIONS: Record<string, [string, TextKey]> = {
+    more_abandoned_carts: ['cart_recovery', 'act_cart_recovery'],
+    more_returns: ['reduce_returns', 'act_reduce_returns'],
+    longer_gaps: ['remind', 'act_remind_gap'],
+  };
+  for (const pain of pains) {
+    const action = WEAK_POINT_ACTIONS[pain.code];
+    if (action) actions.push(statement(action[0], action[1], pain.params, pain.evidence));
+  }
   const best = input.channels[0];
   if (actions.length === 0 && best && best.score > 0) {
     actions.push(statement('nurture', 'act_nurture', { channel: { channel: best.channel }, value: { num: best.score, digits: 2 } }, best.evidence));

@@ -185,6 +185,7 @@ describe('persona rules: data in, statement out', () => {
     expect(returns.pain_points[0]!.evidence).toEqual([{ metric: 'return_rate', value: 0.065, baseline: 0.05, threshold: THRESHOLDS.relativePainRatio }]);
     expect(returns.pain_points[0]!.text).toContain('return rate 6.5% against 5% for all customers');
     expect(codes(returns.user_stories)).toContain('story_more_returns');
+    expect(codes(returns.next_actions)).toEqual(['reduce_returns']);
 
     // Of two figures past the ratio the worse one wins: conversion at 0.2 is 1.5× worse than 0.3, returns 1.3×.
     f.segment.conversion_rate = 0.2;
@@ -193,6 +194,9 @@ describe('persona rules: data in, statement out', () => {
     const gaps = en(f).pain_points;
     expect(codes(gaps)).toEqual(['longer_gaps']);
     expect(gaps[0]!.text).toContain('a median of 80 days since the last purchase against 40 days');
+    expect(en(f).next_actions.map((a) => [a.code, a.text])).toEqual([
+      ['remind', 'Send timely reminders and replenishment nudges: a median of 80 days since the last purchase against 40 days for all customers.'],
+    ]);
 
     // A threshold pain replaces the comparison; a segment without events is compared on what it has.
     f.segment.median_recency_days = 120;

@@ -38,6 +38,7 @@ export const de: Messages = {
     act_first_purchase: 'Stöbernde mit einem Anreiz zum Erstkauf gewinnen: {value} haben noch nie gekauft.',
     act_win_back: 'Mit einem persönlichen Angebot zurückgewinnen: im Median {value} Tage seit dem letzten Kauf (Regel: mindestens {threshold} Tage).',
     act_remind: 'Rechtzeitig erinnern und zum Nachkauf anregen: im Median {value} Tage seit dem letzten Kauf (Regel: ab {threshold} Tagen).',
+    act_remind_gap: 'Rechtzeitig erinnern und zum Nachkauf anregen: im Median {value, plural, one {# Tag} other {# Tage}} seit dem letzten Kauf, gegenüber {baseline, plural, one {# Tag} other {# Tagen}} bei allen Kunden.',
     act_reward: 'Treue mit Vorabzugang und Vorteilen belohnen: im Schnitt {value} Bestellungen gegenüber {baseline}.',
     act_onboard: 'Mit einer Willkommensstrecke begleiten: im Schnitt {value, plural, one {# Bestellung} other {# Bestellungen}}, letzter Kauf im Median vor {recency, plural, one {# Tag} other {# Tagen}}.',
     act_upsell: 'Upselling und Bundles anbieten: {value} pro Bestellung gegenüber {baseline} bei allen Kunden, bei mindestens gleich häufigen Käufen.',

@@ -38,6 +38,7 @@ export const en: Messages = {
     act_first_purchase: 'Convert browsers with a first-purchase incentive: {value} have never bought.',
     act_win_back: 'Win them back with a personal offer: a median of {value} days since the last purchase (rule: at least {threshold} days).',
     act_remind: 'Send timely reminders and replenishment nudges: a median of {value} days since the last purchase (rule: {threshold} days or more).',
+    act_remind_gap: 'Send timely reminders and replenishment nudges: a median of {value, plural, one {# day} other {# days}} since the last purchase against {baseline, plural, one {# day} other {# days}} for all customers.',
     act_reward: 'Reward loyalty with early access and perks: {value} orders on average against {baseline}.',
     act_onboard: 'Onboard with a welcome series: {value, plural, one {# order} other {# orders}} on average, last purchase a median of {recency, plural, one {# day} other {# days}} ago.',
     act_upsell: 'Upsell and cross-sell bundles: {value} per order against {baseline} for all customers, while buying as often or more.',

@@ -38,6 +38,7 @@ export const ja: Messages = {
     act_first_purchase: '初回購入特典で閲覧者を顧客に：{value}はまだ購入したことがありません。',
     act_win_back: '個別のオファーで呼び戻す：最後の購入から中央値{value}日（ルール：{threshold}日以上）。',
     act_remind: 'タイミングよくリマインダーと再購入の案内を送る：最後の購入から中央値{value}日（ルール：{threshold}日以上）。',
+    act_remind_gap: 'タイミングよくリマインダーと再購入の案内を送る：最後の購入から中央値{value}日、全顧客は{baseline}日。',
     act_reward: '先行アクセスや特典で愛顧に報いる：平均{value}回の注文、全体は{baseline}回。',
     act_onboard: 'ウェルカムシリーズでオンボーディング：平均{value}回の注文、最後の購入は中央値{recency}日前。',
     act_upsell: 'アップセルとセット提案：1注文あたり{value}、全顧客は{baseline}で、購入頻度は同等以上。',

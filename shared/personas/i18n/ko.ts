@@ -38,6 +38,7 @@ export const ko: Messages = {
     act_first_purchase: '첫 구매 혜택으로 방문자를 고객으로 전환: {value}가 아직 구매한 적이 없습니다.',
     act_win_back: '개인화된 제안으로 재유치: 마지막 구매 후 중앙값 {value}일(규칙: {threshold}일 이상).',
     act_remind: '적시에 리마인더와 재구매 알림 발송: 마지막 구매 후 중앙값 {value}일(규칙: {threshold}일 이상).',
+    act_remind_gap: '적시에 리마인더와 재구매 알림 발송: 마지막 구매 후 중앙값 {value}일, 전체 고객은 {baseline}일.',
     act_reward: '우선 구매 기회와 혜택으로 충성도 보상: 평균 {value}회 주문, 전체는 {baseline}회.',
     act_onboard: '웰컴 시리즈로 온보딩: 평균 {value}회 주문, 마지막 구매는 중앙값 {recency}일 전.',
     act_upsell: '업셀링과 번들 제안: 주문당 {value}, 전체 고객은 {baseline}이며 구매 빈도는 같거나 더 높습니다.',

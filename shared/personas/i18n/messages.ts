@@ -15,7 +15,7 @@ export const TEXT_KEYS = [
   'pain_checkout', 'pain_reminders', 'pain_returns', 'pain_hesitant',
   'pain_rel_checkout', 'pain_rel_reminders', 'pain_rel_returns', 'pain_rel_hesitant', 'pain_none',
   'mot_value', 'mot_recognition', 'mot_occasions', 'mot_passion', 'mot_informed', 'mot_convenience',
-  'act_first_purchase', 'act_win_back', 'act_remind', 'act_reward', 'act_onboard', 'act_upsell', 'act_cart_recovery', 'act_seasonal',
+  'act_first_purchase', 'act_win_back', 'act_remind', 'act_remind_gap', 'act_reward', 'act_onboard', 'act_upsell', 'act_cart_recovery', 'act_seasonal',
   'act_reduce_returns', 'act_nurture',
   'user_story',
   'want_gifting', 'benefit_gifting', 'want_mobile', 'benefit_mobile', 'want_premium', 'benefit_premium', 'want_reorder', 'benefit_reorder',

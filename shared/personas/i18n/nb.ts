@@ -38,6 +38,7 @@ export const nb: Messages = {
     act_first_purchase: 'Gjør besøkende til kunder med et tilbud på første kjøp: {value} har aldri kjøpt.',
     act_win_back: 'Vinn dem tilbake med et personlig tilbud: en median på {value} dager siden siste kjøp (regel: minst {threshold} dager).',
     act_remind: 'Send påminnelser i tide og oppfordre til gjenkjøp: en median på {value} dager siden siste kjøp (regel: fra {threshold} dager).',
+    act_remind_gap: 'Send påminnelser i tide og oppfordre til gjenkjøp: en median på {value, plural, one {# dag} other {# dager}} siden siste kjøp mot {baseline, plural, one {# dag} other {# dager}} for alle kunder.',
     act_reward: 'Belønn lojaliteten med tidlig tilgang og fordeler: i snitt {value} ordrer mot {baseline}.',
     act_onboard: 'Ta imot dem med en velkomstserie: i snitt {value, plural, one {# ordre} other {# ordrer}}, siste kjøp for en median på {recency, plural, one {# dag} other {# dager}} siden.',
     act_upsell: 'Mersalg og pakketilbud: {value} per ordre mot {baseline} for alle kunder, med like mange eller flere kjøp.',
