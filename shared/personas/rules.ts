@@ -162,6 +162,14 @@ export interface RuleStatements {
 
 const statement = (code: string, key: TextKey, params: Record<string, Param>, evidence: Evidence[]): NeutralStatement => ({ code, key, params, evidence });
 
+/** The figures a weakest point is looked for in; for conversion a lower figure is the worse one. */
+const FRICTIONS = [
+  { code: 'more_abandoned_carts', key: 'pain_rel_checkout', metric: 'cart_abandonment_rate', lowerIsWorse: false },
+  { code: 'more_returns', key: 'pain_rel_returns', metric: 'return_rate', lowerIsWorse: false },
+  { code: 'lower_conversion', key: 'pain_rel_hesitant', metric: 'conversion_rate', lowerIsWorse: true },
+  { code: 'longer_gaps', key: 'pain_rel_reminders', metric: 'median_recency_days', lowerIsWorse: false },
+] as const;
+
 /**
  * A segment that crosses no absolute pain threshold still has a weakest point, and a marketer should see it, or
  * see that there is none: the friction figure furthest on the bad side of all customers' (as a ratio, so a rate
@@ -169,16 +177,15 @@ const statement = (code: string, key: TextKey, params: Record<string, Param>, ev
  */
 function relativePain(m: SegmentMetrics, all: SegmentMetrics): NeutralStatement[] {
   const r = T.relativePainRatio;
-  const frictions = [
-    { code: 'more_abandoned_carts', key: 'pain_rel_checkout', metric: 'cart_abandonment_rate', value: m.cart_abandonment_rate, baseline: all.cart_abandonment_rate, worse: ratio(m.cart_abandonment_rate, all.cart_abandonment_rate), format: 'pct', threshold: r },
-    { code: 'more_returns', key: 'pain_rel_returns', metric: 'return_rate', value: m.return_rate, baseline: all.return_rate, worse: ratio(m.return_rate, all.return_rate), format: 'pct', threshold: r },
-    { code: 'lower_conversion', key: 'pain_rel_hesitant', metric: 'conversion_rate', value: m.conversion_rate, baseline: all.conversion_rate, worse: ratio(all.conversion_rate, m.conversion_rate), format: 'pct', threshold: 1 / r },
-    { code: 'longer_gaps', key: 'pain_rel_reminders', metric: 'median_recency_days', value: m.median_recency_days, baseline: all.median_recency_days, worse: ratio(m.median_recency_days, all.median_recency_days), format: 'num', threshold: r },
-  ] as const;
-  const known = frictions.filter((x) => x.value !== null && x.worse !== null);
-  const worst = [...known].sort((a, b) => b.worse! - a.worse!)[0];
-  if (worst && worst.worse! >= r) {
-    const figure = (v: number | null): Param => (worst.format === 'pct' ? { pct: v } : { num: v, digits: 0 });
+  const known = FRICTIONS.flatMap((f) => {
+    const value = m[f.metric];
+    const baseline = all[f.metric];
+    const worse = f.lowerIsWorse ? ratio(baseline, value) : ratio(value, baseline);
+    return value === null || worse === null ? [] : [{ ...f, value, baseline, worse, threshold: f.lowerIsWorse ? 1 / r : r }];
+  });
+  const worst = [...known].sort((a, b) => b.worse - a.worse)[0];
+  if (worst && worst.worse >= r) {
+    const figure = (v: number | null): Param => (worst.metric === 'median_recency_days' ? { num: v, digits: 0 } : { pct: v });
     return [statement(worst.code, worst.key, { value: figure(worst.value), baseline: figure(worst.baseline), threshold: { times: worst.threshold } }, [
       ev(worst.metric, worst.value, worst.baseline, worst.threshold),
     ])];
