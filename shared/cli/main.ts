@@ -28,6 +28,10 @@ Usage:
   segments refresh [--lake DIR] [--out DIR] [--as-of YYYY-MM-DD] [--config FILE] [--full] [--memory-limit SIZE] [--json-logs]
       Runs the nightly refresh. Without --lake it uses (and if needed generates) the sample lake
       ${DEFAULT_LAKE}; results go to --out (default ${DEFAULT_OUT}). --as-of defaults to today (UTC).
+      A run continues the feature state of the last complete run in --out and reads only newer partitions;
+      --full recomputes from the whole history, as a run also does when that state is missing or too old, the
+      currency config changed, or the periodic full recompute is due. --json-logs writes structured JSON log
+      lines to stderr instead of the progress lines.
       --memory-limit is DuckDB's buffer (default ${DEFAULT_MEMORY_LIMIT}; about 2.5GB for 3 million customers).
   segments generate --out DIR [--customers N] [--seed S] [--as-of YYYY-MM-DD] [--days D] [--format csv|jsonl|parquet]
       Writes a seeded synthetic lake (customers, orders, events with planted archetypes and bad rows).
