@@ -58,8 +58,9 @@ export async function refreshLocal(options: LocalRefreshOptions): Promise<Refres
   const config = options.config ?? (await loadConfig(options.configPath));
   const clock = options.clock ?? (() => new Date());
   const asOf = options.asOf ?? utcDate(clock());
-  const log = options.log ?? silentLogger;
   const runId = options.runId ?? newRunId(asOf, clock());
+  // Bound here, not only in the pipeline, so that the lease's and the engine's records carry the run id too.
+  const log = (options.log ?? silentLogger).child({ run_id: runId });
   // One refresh per output folder: a second one started meanwhile stops with RefreshAlreadyRunningError.
   const ttlMs = options.leaseTtlMs ?? LOCAL_LEASE_TTL_MS;
   const lease = await acquireLease(new LocalLeaseStore(options.outDir), { runId, clock, ttlMs, renewEveryMs: Math.max(1_000, Math.floor(ttlMs / 3)), log });

@@ -71,6 +71,8 @@ describe('logs carry no personal data', () => {
     const records = result.stderr.split('\n').filter((l) => l.startsWith('{'));
     expect(records.length).toBeGreaterThan(5);
     for (const r of records) expect(() => JSON.parse(r)).not.toThrow();
+    // Every record, the engine's query timings and the lease's included, names the run it belongs to.
+    expect([...new Set(records.map((r) => (JSON.parse(r) as { run_id?: string }).run_id))]).toEqual([expect.stringMatching(/^2026-01-10_/)]);
     expect(leaks(result.stderr)).toEqual([]);
   });
 });
