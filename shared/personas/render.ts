@@ -55,7 +55,7 @@ export function renderPersona(p: NeutralPersona, ctx: RenderContext): Persona {
     if ('times' in value) return f.times(value.times);
     if ('int' in value) return { count: value.int, digits: 0 };
     if ('label' in value) return f.label(value.label.dimension, value.label.value);
-    if ('features' in value) return f.list(value.features.map((key) => ctx.messages.features[key]));
+    if ('features' in value) return f.list(value.features.map(feature));
     if ('channel' in value) return ctx.messages.channel[value.channel];
     if ('innovation' in value) return ctx.messages.innovation[value.innovation];
     if ('persona_name' in value) return ctx.name;

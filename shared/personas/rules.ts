@@ -162,13 +162,17 @@ export interface RuleStatements {
 
 const statement = (code: string, key: TextKey, params: Record<string, Param>, evidence: Evidence[]): NeutralStatement => ({ code, key, params, evidence });
 
-/** The figures a weakest point is looked for in; for conversion a lower figure is the worse one. */
+/**
+ * The figures a weakest point is looked for in (for conversion a lower figure is the worse one), each with the
+ * threshold pain point whose user story it shares and the action that answers it (hesitant buyers get none either way).
+ */
 const FRICTIONS = [
-  { code: 'more_abandoned_carts', key: 'pain_rel_checkout', metric: 'cart_abandonment_rate', lowerIsWorse: false },
-  { code: 'more_returns', key: 'pain_rel_returns', metric: 'return_rate', lowerIsWorse: false },
-  { code: 'lower_conversion', key: 'pain_rel_hesitant', metric: 'conversion_rate', lowerIsWorse: true },
-  { code: 'longer_gaps', key: 'pain_rel_reminders', metric: 'median_recency_days', lowerIsWorse: false },
+  { code: 'more_abandoned_carts', key: 'pain_rel_checkout', metric: 'cart_abandonment_rate', lowerIsWorse: false, like: 'checkout_friction', action: ['cart_recovery', 'act_cart_recovery'] },
+  { code: 'more_returns', key: 'pain_rel_returns', metric: 'return_rate', lowerIsWorse: false, like: 'fit_quality_doubts', action: ['reduce_returns', 'act_reduce_returns'] },
+  { code: 'lower_conversion', key: 'pain_rel_hesitant', metric: 'conversion_rate', lowerIsWorse: true, like: 'hesitant_to_buy', action: null },
+  { code: 'longer_gaps', key: 'pain_rel_reminders', metric: 'median_recency_days', lowerIsWorse: false, like: 'needs_reminders', action: ['remind', 'act_remind_gap'] },
 ] as const;
+const weakPoint = (code: string) => FRICTIONS.find((f) => f.code === code);
 
 /**
  * A segment that crosses no absolute pain threshold still has a weakest point, and a marketer should see it, or
@@ -253,14 +257,8 @@ export function ruleStatements(input: RuleInput): RuleStatements {
   if (s.checkout) actions.push(statement('cart_recovery', 'act_cart_recovery', { value: { pct: m.cart_abandonment_rate } }, [ev('cart_abandonment_rate', m.cart_abandonment_rate, all.cart_abandonment_rate, T.cartAbandonment)]));
   if (s.seasonal) actions.push(statement('seasonal_campaign', 'act_seasonal', { value: { pct: m.occasion_share } }, occasionEvidence));
   if (s.returner) actions.push(statement('reduce_returns', 'act_reduce_returns', { value: { pct: m.return_rate } }, [ev('return_rate', m.return_rate, all.return_rate, T.returnRate)]));
-  // A weakest point gets the action its threshold pain point would get (hesitant buyers get none either way).
-  const WEAK_POINT_ACTIONS: Record<string, [string, TextKey]> = {
-    more_abandoned_carts: ['cart_recovery', 'act_cart_recovery'],
-    more_returns: ['reduce_returns', 'act_reduce_returns'],
-    longer_gaps: ['remind', 'act_remind_gap'],
-  };
   for (const pain of pains) {
-    const action = WEAK_POINT_ACTIONS[pain.code];
+    const action = weakPoint(pain.code)?.action;
     if (action) actions.push(statement(action[0], action[1], pain.params, pain.evidence));
   }
   const best = input.channels[0];
@@ -280,13 +278,9 @@ export function ruleStatements(input: RuleInput): RuleStatements {
     needs_reminders: ['want_reminders', 'benefit_reminders'],
     fit_quality_doubts: ['want_returns', 'benefit_returns'],
     hesitant_to_buy: ['want_hesitant', 'benefit_hesitant'],
-    more_abandoned_carts: ['want_checkout', 'benefit_checkout'],
-    longer_gaps: ['want_reminders', 'benefit_reminders'],
-    more_returns: ['want_returns', 'benefit_returns'],
-    lower_conversion: ['want_hesitant', 'benefit_hesitant'],
   };
   const stories = [...pains, ...goals].slice(0, 4).flatMap((st) => {
-    const keys = STORY_KEYS[st.code];
+    const keys = STORY_KEYS[weakPoint(st.code)?.like ?? st.code];
     if (!keys) return [];
     const category = st.params.category;
     const nested: Record<string, Param> = category ? { category } : {};
