@@ -220,7 +220,7 @@ export function ruleStatements(input: RuleInput): RuleStatements {
   if (s.frequent) goals.push(statement('easy_reorder', 'goal_reorder', { value: { num: m.avg_frequency }, baseline: { num: all.avg_frequency }, threshold: { times: T.loyalFrequencyRatio } }, [ev('avg_frequency', m.avg_frequency, all.avg_frequency, T.loyalFrequencyRatio)]));
   if (s.browser) goals.push(statement('explore_first', 'goal_explore', { value: { pct: m.browsers_share }, threshold: { pct: T.browserShare } }, [ev('browsers_share', m.browsers_share, all.browsers_share, T.browserShare)]));
   if (s.topCategory) {
-    goals.push(statement('find_category', 'goal_category', { category: { label: { dimension: 'top_category', value: s.topCategory.value } }, value: { pct: s.topCategory.share } }, [
+    goals.push(statement('find_category', 'goal_category', { category: { label: { dimension: 'top_category', value: s.topCategory.value } }, value: { pct: s.topCategory.share }, baseline: { pct: s.topCategory.baseline_share } }, [
       ev(`top_category=${s.topCategory.value}`, s.topCategory.share, s.topCategory.baseline_share),
     ]));
   }

@@ -233,6 +233,16 @@ describe('persona rules: data in, statement out', () => {
     for (const t of p.distinguishing_traits) expect(Math.abs(t.standardized_difference)).toBeGreaterThanOrEqual(0.2);
   });
 
+  it('states the top-category goal against all customers’ share, so a category less common than average is not read as their passion', () => {
+    const f = fixture();
+    f.dims.top_category = { shoes: 120, books: 80 };
+    const goal = en(f).goals.find((g) => g.code === 'find_category');
+    expect(goal?.evidence).toEqual([{ metric: 'top_category=shoes', value: 0.6, baseline: 0.3 }]);
+    expect(goal?.text).toBe('Find the right shoes products: the top category of 60% of them against 30% of all customers.');
+    f.allDims.top_category = { shoes: 700, books: 300 };
+    expect(en(f).goals.find((g) => g.code === 'find_category')?.text).toContain('shoes products: the top category of 60% of them against 70% of all customers');
+  });
+
   it('places the segment on the adoption curve by the documented z-score rule', () => {
     const f = fixture();
     expect(en(f).technographics.innovation.type).toBe('early_majority'); // same signals as all customers: z = 0

@@ -19,7 +19,7 @@ export const de: Messages = {
     goal_premium: 'Qualität ohne Kompromisse kaufen: {value} pro Bestellung gegenüber {baseline} bei allen Kunden (Regel: mindestens {threshold} des Durchschnitts).',
     goal_reorder: 'Lieblingsprodukte mühelos nachbestellen: im Schnitt {value} Bestellungen gegenüber {baseline} bei allen Kunden (Regel: mindestens {threshold} des Durchschnitts).',
     goal_explore: 'Das Sortiment erkunden, bevor sie sich festlegen: {value} stöbern, ohne zu kaufen (Regel: mindestens {threshold}).',
-    goal_category: 'Die passenden Produkte aus {category} finden: die Hauptkategorie von {value} von ihnen.',
+    goal_category: 'Die passenden Produkte aus {category} finden: die Hauptkategorie von {value} von ihnen gegenüber {baseline} aller Kunden.',
     pain_checkout: 'Hürden im Checkout: {value} der Warenkörbe werden abgebrochen, gegenüber {baseline} bei allen Kunden (Regel: mindestens {threshold}).',
     pain_reminders: 'Lange Pausen zwischen Bestellungen: im Median {value} Tage seit dem letzten Kauf (Regel: mindestens {threshold} Tage), sie brauchen Erinnerungen.',
     pain_returns: 'Zweifel an Passform oder Qualität: Retourenquote {value} gegenüber {baseline} bei allen Kunden (Regel: mindestens {threshold}).',

@@ -19,7 +19,7 @@ export const en: Messages = {
     goal_premium: 'Buy quality without compromise: {value} per order against {baseline} for all customers (rule: at least {threshold} the average).',
     goal_reorder: 'Reorder favourites with little effort: {value} orders on average against {baseline} for all customers (rule: at least {threshold} the average).',
     goal_explore: 'Explore the range before committing: {value} browse without buying (rule: at least {threshold}).',
-    goal_category: 'Find the right {category} products: the top category of {value} of them.',
+    goal_category: 'Find the right {category} products: the top category of {value} of them against {baseline} of all customers.',
     pain_checkout: 'Checkout friction: {value} of carts are abandoned against {baseline} for all customers (rule: at least {threshold}).',
     pain_reminders: 'Long gaps between orders: a median of {value} days since the last purchase (rule: at least {threshold} days), so they need reminders.',
     pain_returns: 'Doubts about fit or quality: return rate {value} against {baseline} for all customers (rule: at least {threshold}).',

@@ -19,7 +19,7 @@ export const ja: Messages = {
     goal_premium: '妥協のない品質を買う：1注文あたり{value}、全顧客は{baseline}（ルール：平均の{threshold}以上）。',
     goal_reorder: 'お気に入りを手間なく再注文する：平均{value}回の注文、全顧客は{baseline}回（ルール：平均の{threshold}以上）。',
     goal_explore: '決める前に品ぞろえをじっくり見る：{value}が購入せずに閲覧（ルール：{threshold}以上）。',
-    goal_category: 'ぴったりの{category}商品を見つける：{value}の主要カテゴリー。',
+    goal_category: 'ぴったりの{category}商品を見つける：{value}の主要カテゴリー、全顧客は{baseline}。',
     pain_checkout: '決済時のつまずき：カートの{value}が放棄され、全顧客は{baseline}（ルール：{threshold}以上）。',
     pain_reminders: '注文の間隔が長い：最後の購入から中央値{value}日（ルール：{threshold}日以上）のため、リマインダーが必要。',
     pain_returns: 'サイズや品質への不安：返品率{value}、全顧客は{baseline}（ルール：{threshold}以上）。',

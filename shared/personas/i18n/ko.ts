@@ -19,7 +19,7 @@ export const ko: Messages = {
     goal_premium: '타협 없는 품질 구매: 주문당 {value}, 전체 고객은 {baseline}(규칙: 평균의 {threshold} 이상).',
     goal_reorder: '즐겨 찾는 상품을 손쉽게 재주문하기: 평균 {value}회 주문, 전체 고객은 {baseline}회(규칙: 평균의 {threshold} 이상).',
     goal_explore: '결정하기 전에 상품을 충분히 둘러보기: {value}가 구매 없이 둘러봅니다(규칙: {threshold} 이상).',
-    goal_category: '알맞은 {category} 상품 찾기: {value}의 주요 카테고리입니다.',
+    goal_category: '알맞은 {category} 상품 찾기: {value}의 주요 카테고리, 전체 고객은 {baseline}.',
     pain_checkout: '결제 과정의 불편: 장바구니의 {value}가 이탈하며 전체 고객은 {baseline}입니다(규칙: {threshold} 이상).',
     pain_reminders: '주문 간격이 김: 마지막 구매 후 중앙값 {value}일(규칙: {threshold}일 이상)로 리마인더가 필요합니다.',
     pain_returns: '사이즈나 품질에 대한 의구심: 반품률 {value}, 전체 고객은 {baseline}(규칙: {threshold} 이상).',

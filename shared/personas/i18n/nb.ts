@@ -19,7 +19,7 @@ export const nb: Messages = {
     goal_premium: 'Kjøpe kvalitet uten kompromisser: {value} per ordre mot {baseline} for alle kunder (regel: minst {threshold} av snittet).',
     goal_reorder: 'Bestille favorittene på nytt uten stress: i snitt {value} ordrer mot {baseline} for alle kunder (regel: minst {threshold} av snittet).',
     goal_explore: 'Utforske utvalget før de bestemmer seg: {value} ser seg rundt uten å kjøpe (regel: minst {threshold}).',
-    goal_category: 'Finne de riktige produktene innen {category}: hovedkategorien for {value} av dem.',
+    goal_category: 'Finne de riktige produktene innen {category}: hovedkategorien for {value} av dem mot {baseline} av alle kunder.',
     pain_checkout: 'Friksjon i kassen: {value} av handlekurvene forlates mot {baseline} for alle kunder (regel: minst {threshold}).',
     pain_reminders: 'Lange pauser mellom ordrene: en median på {value} dager siden siste kjøp (regel: minst {threshold} dager), så de trenger påminnelser.',
     pain_returns: 'Tvil om passform eller kvalitet: returandel {value} mot {baseline} for alle kunder (regel: minst {threshold}).',
