@@ -32,7 +32,11 @@ const isIgnored = (name: string) => name.startsWith('.') || name.startsWith('_')
 
 export async function listTableFiles(lakeDir: string, table: TableName): Promise<LakeFile[] | undefined> {
   const root = path.join(lakeDir, table);
-  const rootStat = await stat(root).catch(() => undefined);
+  // Only a folder that does not exist is an absent table: one that cannot be read would silently drop its data.
+  const rootStat = await stat(root).catch((error: NodeJS.ErrnoException) => {
+    if (error.code === 'ENOENT') return undefined;
+    throw new InputError(`${root} cannot be read (${error.code ?? error.message})`, { table, path: root }, { cause: error });
+  });
   if (!rootStat) return undefined;
   if (!rootStat.isDirectory()) throw new InputError(`${root} is not a folder`, { table, path: root });
   const files: LakeFile[] = [];

@@ -16,7 +16,7 @@ import {
 import type { SegmentsConfig } from '../contracts/config.ts';
 import type { Relations } from './relations.ts';
 import { addDays } from '../time.ts';
-import { sqlDecimal, sqlString, sqlTimestamp } from './literals.ts';
+import { sqlDecimal, sqlNumber, sqlString, sqlTimestamp } from './literals.ts';
 import { type Counter, type PackedCounts, packedCounts } from './packed-counts.ts';
 
 /**
@@ -86,18 +86,29 @@ function validatedRowsSql(raw: string, textColumns: string, typedColumns: string
 
 const tooLong = (columns: readonly string[]) => columns.map((c) => `coalesce(length(${c}), 0) > ${MAX_TEXT}`).join(' OR ');
 
+const otherRates = (config: SegmentsConfig['currency']) => Object.entries(config?.rates ?? {}).filter(([code]) => code !== config?.reporting);
+
 /**
- * A row's amount in the reporting currency: DECIMAL(18,4) × DECIMAL(12,6), rounded once (half away from zero) to
+ * A row's amount in the reporting currency: DECIMAL(18,4) × DECIMAL(19,6), rounded once (half away from zero) to
  * DECIMAL(18,4). From there every sum is exact integer arithmetic, so totals and RFM ties do not depend on the
- * order rows arrive in. (Keeping the 10-decimal product through the GROUPING SETS cost 5× the whole stage.)
+ * order rows arrive in. (Keeping the 10-decimal product through the GROUPING SETS cost 5× the whole stage.) The
+ * rate is 19 digits wide so that both engines multiply in 128 bits: DuckDB keeps DECIMAL(18,4) × DECIMAL(12,6) in
+ * 64 bits, which overflowed, failing the whole run, from an amount of about 9e8 / rate.
  * Without a currency config amounts are summed as they are.
  */
 export function reportingAmountSql(amount: string, currency: string, config: SegmentsConfig['currency']): string {
   const exact = `CAST(${amount} AS decimal(18, 4))`;
-  const rates = Object.entries(config?.rates ?? {}).filter(([code]) => code !== config?.reporting);
-  if (!config || rates.length === 0) return exact;
-  const branches = rates.map(([code, rate]) => `WHEN ${sqlString(code)} THEN ${sqlDecimal(rate, 12, 6)}`).join(' ');
-  return `CAST(${exact} * CASE ${currency} ${branches} ELSE ${sqlDecimal(1, 12, 6)} END AS decimal(18, 4))`;
+  const rates = otherRates(config);
+  if (rates.length === 0) return exact;
+  const branches = rates.map(([code, rate]) => `WHEN ${sqlString(code)} THEN ${sqlDecimal(rate, 19, 6)}`).join(' ');
+  return `CAST(${exact} * CASE ${currency} ${branches} ELSE ${sqlDecimal(1, 19, 6)} END AS decimal(18, 4))`;
+}
+
+/** The amount's size in the reporting currency, as a double: checked before any DECIMAL cast can overflow. */
+function reportingSizeSql(amount: string, currency: string, config: SegmentsConfig['currency']): string {
+  const rates = otherRates(config);
+  if (rates.length === 0) return `abs(${amount})`;
+  return `abs(${amount}) * CASE ${currency} ${rates.map(([code, rate]) => `WHEN ${sqlString(code)} THEN ${sqlNumber(rate)}`).join(' ')} ELSE 1 END`;
 }
 
 export function stageOrdersSql(rel: Relations, asOf: string, currency?: SegmentsConfig['currency']): string {
@@ -107,8 +118,9 @@ export function stageOrdersSql(rel: Relations, asOf: string, currency?: Segments
     { reason: 'missing_timestamp', when: 'order_ts_text IS NULL' },
     { reason: 'bad_timestamp', when: 'order_ts IS NULL' },
     { reason: 'missing_amount', when: 'amount_text IS NULL' },
-    // NaN and ±Infinity parse as doubles in both engines; neither is an amount.
-    { reason: 'non_numeric_amount', when: 'amount IS NULL OR NOT (abs(amount) < 1e12)' },
+    // NaN and ±Infinity parse as doubles in both engines; neither is an amount, nor is one that DECIMAL(18,4)
+    // sums of a customer's rows in the reporting currency could not hold.
+    { reason: 'non_numeric_amount', when: `amount IS NULL OR NOT (${reportingSizeSql('amount', 'currency', currency)} < 1e12)` },
     { reason: 'bad_currency', when: "currency IS NOT NULL AND NOT regexp_like(currency, '^[A-Z]{3}$')" },
     ...(currency
       ? [{ reason: 'unknown_currency' as const, when: `currency IS NOT NULL AND NOT ${isOneOf('currency', [currency.reporting, ...Object.keys(currency.rates)])}` }]

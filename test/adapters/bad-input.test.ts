@@ -1,4 +1,4 @@
-import { mkdir, readdir, writeFile } from 'node:fs/promises';
+import { mkdir, readdir, symlink, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { parseSegmentsConfig } from '../../shared/contracts/config.ts';
@@ -6,7 +6,7 @@ import { TABLE_NAMES } from '../../shared/contracts/lake.ts';
 import { InputError } from '../../shared/errors.ts';
 import { refreshLocal } from '../../shared/pipeline/local.ts';
 import { AS_OF, BAD_INPUT_CASES, BASE_ROWS, baseLake, type BadInputCase } from '../fixtures/bad-input/cases.ts';
-import { tempDir } from '../helpers/duckdb.ts';
+import { scratchEngine, tempDir } from '../helpers/duckdb.ts';
 
 /**
  * The bad-input corpus (test/fixtures/bad-input/cases.ts) through the real refresh: each case is one bad file
@@ -73,5 +73,44 @@ describe('bad input corpus', () => {
     if (q.rejected_by_reason.malformed_line) {
       expect(quality.warnings.some((w) => w.startsWith(`${c.table}/${c.file}`) && w.includes(`malformed ${c.table} line`))).toBe(true);
     }
+  });
+});
+
+describe('amounts in other currencies', () => {
+  it('converts large amounts exactly and quarantines one too large in the reporting currency instead of failing the run', async () => {
+    const currency = { reporting: 'EUR', rates: { GBP: 1.176471, BTC: 1_000_000 } };
+    const lake = await lakeWith({
+      name: 'currencies', class: 'huge value', table: 'orders', file: 'currencies.csv', rows: 3,
+      content: Buffer.from(['order_id,customer_id,order_ts,amount,currency', 'g1,c1,2026-01-05T10:00:00Z,900000000,GBP', 'g2,c2,2026-01-05T10:00:00Z,900000000000,GBP', 'g3,c3,2026-01-05T10:00:00Z,0.5,BTC', ''].join('\n')),
+    });
+    const out = await tempDir('currency-out');
+    const result = await refreshLocal({ lakeDir: lake, outDir: out, asOf: AS_OF, config: { ...config, currency }, threads: 1 });
+    // 9e11 GBP is 1.06e12 EUR: more than one row may hold, though it is under the limit in its own currency.
+    expect(result.quality.tables.orders!.rejected_by_reason).toEqual({ non_numeric_amount: 1 });
+    const engine = await scratchEngine();
+    try {
+      const rows = await engine.query('read', `SELECT customer_id, CAST(monetary AS varchar) AS monetary FROM read_parquet('${path.join(out, result.prefix, 'customer_segments', '*.parquet')}') WHERE customer_id IN ('c1', 'c3') ORDER BY customer_id`);
+      // Base rows: c1 ordered 11 + 21 + 31 + 41 EUR, c3 13 + 23 + 33 + 43 EUR.
+      expect(rows.map((r) => [r.customer_id, Number(r.monetary)])).toEqual([['c1', 900_000_000 * 1.176471 + 104], ['c3', 500_000 + 112]]);
+    } finally {
+      await engine.close();
+    }
+  });
+});
+
+describe('an optional table that cannot be read', () => {
+  it('stops the run naming the folder instead of publishing as if the table were absent', async () => {
+    const lake = await tempDir('unreadable-table-lake');
+    for (const [rel, body] of Object.entries(baseLake()).filter(([rel]) => !rel.startsWith('events/'))) {
+      await mkdir(path.dirname(path.join(lake, rel)), { recursive: true });
+      await writeFile(path.join(lake, rel), body);
+    }
+    // A symlink to itself: stat fails with ELOOP (permissions would not stop this test's root user).
+    await symlink(path.join(lake, 'events'), path.join(lake, 'events'));
+    const out = await tempDir('unreadable-table-out');
+    const error = await refreshLocal({ lakeDir: lake, outDir: out, asOf: AS_OF, config, threads: 1 }).then(() => undefined, (e: unknown) => e);
+    expect(error).toBeInstanceOf(InputError);
+    expect((error as Error).message).toBe(`${path.join(lake, 'events')} cannot be read (ELOOP)`);
+    expect(await readdir(out)).not.toContain('latest.json');
   });
 });
