@@ -12,7 +12,7 @@ export const PROJECT_ROOT = fileURLToPath(new URL('..', import.meta.url));
 export interface RefreshSettings {
   /** EventBridge Scheduler cron expression, `cron(minutes hours day-of-month month day-of-week year)`. */
   readonly scheduleCron: string;
-  /** IANA time zone the cron is read in; also the zone whose "yesterday" a run is as of. */
+  /** IANA time zone the cron is read in; also the zone whose "yesterday" a run is as of (never a UTC day in progress). */
   readonly scheduleTimeZone: string;
   /** Absolute path of the segments config deployed with the job (validated at synth). */
   readonly segmentsConfigPath: string;

@@ -67,6 +67,9 @@ export function renderSummary(result: RefreshResult, outDir: string, seconds: nu
   const root = path.resolve(outDir);
   lines.push('', `Results in ${path.join(root, result.prefix)}`);
   lines.push(`  customer_segments/ (Parquet), segments.json, personas.json, personas/<segment>.<lang>.json|.md, migration.json, history.json, segment_summary.csv, quality.json, manifest.json`);
-  lines.push(`  ${path.join(root, 'latest.json')} → ${result.runId}`, '');
+  const latest = result.newerPublished
+    ? `  ${path.join(root, 'latest.json')} still → ${result.newerPublished.runId}: as of ${result.newerPublished.asOf}, newer than this backfill`
+    : `  ${path.join(root, 'latest.json')} → ${result.runId}`;
+  lines.push(latest, '');
   return `${lines.join('\n')}\n`;
 }

@@ -1,14 +1,13 @@
 import { parseSegmentsConfigText, type SegmentsConfig } from '../contracts/config.ts';
 import type { RefreshEnvironment, RefreshEvent } from '../contracts/lambda.ts';
-import { LatestPointer } from '../contracts/outputs.ts';
 import type { QueryEngine } from '../engines/query-engine.ts';
 import { ConfigError } from '../errors.ts';
 import type { Logger } from '../logging.ts';
 import { defaultSegmentsConfig } from '../segments/default-config.ts';
 import { acquireLease, type LeaseStore } from '../stores/lease.ts';
-import { getJson, type ObjectStore } from '../stores/object-store.ts';
-import { utcDate } from '../time.ts';
+import type { ObjectStore } from '../stores/object-store.ts';
 import { LATEST_KEY, QUERY_JOURNAL, newRunId, refreshSegments } from './refresh.ts';
+import { readPreviousRun } from './run-documents.ts';
 import { asOfForScheduledTime, scheduledRunId } from './scheduled-run.ts';
 
 /**
@@ -43,7 +42,8 @@ export type DisposableEngine = QueryEngine & { dispose?(): Promise<void> };
 export interface NightlyOutcome {
   readonly run_id: string;
   readonly as_of: string;
-  readonly status: 'published' | 'already_published';
+  /** A backfill (as of a day before the published run's) is written beside it without moving latest.json. */
+  readonly status: 'published' | 'already_published' | 'backfill_written';
   readonly customers?: number;
   readonly segments?: number;
   readonly prefix: string;
@@ -57,14 +57,14 @@ export async function runNightlyRefresh(
 ): Promise<NightlyOutcome> {
   const now = runtime.clock();
   const scheduled = event.scheduledTime ? new Date(event.scheduledTime) : undefined;
-  const asOf = event.asOf ?? (scheduled ? asOfForScheduledTime(scheduled, env.SCHEDULE_TIME_ZONE) : utcDate(now));
+  const asOf = asOfOf(event) ?? asOfForScheduledTime(scheduled ?? now, env.SCHEDULE_TIME_ZONE);
   const runId = event.runId ?? (scheduled ? scheduledRunId(asOf, scheduled) : newRunId(asOf, now));
   const prefix = `runs/${runId}/`;
   const log = runtime.log.child({ run_id: runId, as_of: asOf });
 
   // A retry after the publish succeeded (say the invocation timed out right after it) has nothing left to do.
-  const latest = LatestPointer.safeParse(await getJson(runtime.results, LATEST_KEY));
-  if (latest.success && latest.data.run_id === runId) {
+  const latest = await readPreviousRun(runtime.results, LATEST_KEY, log);
+  if (latest?.runId === runId) {
     log.log('info', 'run already published; nothing to do');
     return { run_id: runId, as_of: asOf, status: 'already_published', prefix };
   }
@@ -104,7 +104,7 @@ async function refreshHoldingLease(
     return {
       run_id: runId,
       as_of: asOf,
-      status: 'published',
+      status: result.newerPublished ? 'backfill_written' : 'published',
       customers: result.segments.customers,
       segments: result.segments.segments.length,
       prefix: result.prefix,
@@ -112,6 +112,18 @@ async function refreshHoldingLease(
   } finally {
     await engine.close();
   }
+}
+
+/**
+ * The as-of date an operator asked for: pinned, or that of the run to resume (run ids start with it; resuming
+ * as of another day would run different statements than the journal holds).
+ */
+function asOfOf(event: RefreshEvent): string | undefined {
+  const ofRun = /^(\d{4}-\d{2}-\d{2})_/.exec(event.runId ?? '')?.[1];
+  if (event.asOf && ofRun && event.asOf !== ofRun) {
+    throw new ConfigError(`event asks for run ${event.runId} as of ${event.asOf}, but that run is as of ${ofRun}`, [{ path: 'asOf', message: `run ${event.runId} is as of ${ofRun}` }]);
+  }
+  return event.asOf ?? ofRun;
 }
 
 async function loadConfig(env: RefreshEnvironment, runtime: NightlyRuntime): Promise<SegmentsConfig> {

@@ -77,6 +77,8 @@ export interface RefreshResult {
   files: ManifestDocument['files'];
   stages: { stage: string; ms: number }[];
   mode: RefreshMode;
+  /** Set when this run is a backfill: the newer run latest.json still points at. */
+  newerPublished: PreviousRunRef | null;
 }
 
 export const LATEST_KEY = 'latest.json';
@@ -140,7 +142,10 @@ export async function refreshSegments(deps: RefreshDeps, input: RefreshInput): P
     // The complete run this one is compared with (migration.json) and continues (history.json): the one latest.json
     // points at now, before this run publishes. A resumed run that already published is not its own predecessor.
     const latestBefore = await readPreviousRun(store, LATEST_KEY, log);
-    const previousRun = latestBefore && latestBefore.runId !== runId ? latestBefore : null;
+    // A backfill (as of a day before the published run's) is written beside it, continues and compares with
+    // nothing, and leaves latest.json alone: readers of latest.json would otherwise be handed older data as the newest.
+    const newerPublished = latestBefore && latestBefore.asOf > input.asOf ? latestBefore : null;
+    const previousRun = latestBefore && latestBefore.runId !== runId && !newerPublished ? latestBefore : null;
     const { mode, inputs, previousState, mergedGrains } = await stage('read inputs', async () => {
       const chosen = await chooseMode(deps, input, previousRun, log);
       const full: PartitionWindow = { through: input.asOf };
@@ -490,12 +495,16 @@ export async function refreshSegments(deps: RefreshDeps, input: RefreshInput): P
         prefix,
         manifest: `${prefix}manifest.json`,
       }, 'latest.json');
-      await publishLatest(store, pointer, log);
+      if (!newerPublished) await publishLatest(store, pointer, log);
       return all;
     }, (f) => ({ files: f.length }));
 
-    log.log('info', 'refresh published', { customers: segments.customers, files: files.length });
-    return { runId, prefix, segments, personas, quality, migration, history, files, stages, mode };
+    if (newerPublished) {
+      log.log('info', 'backfill written; latest.json still points at the newer run', { customers: segments.customers, files: files.length, latest_run: newerPublished.runId, latest_as_of: newerPublished.asOf });
+    } else {
+      log.log('info', 'refresh published', { customers: segments.customers, files: files.length });
+    }
+    return { runId, prefix, segments, personas, quality, migration, history, files, stages, mode, newerPublished };
   } catch (error) {
     log.log('error', 'refresh failed', { error: describeError(error) });
     // Leave a marker for operators; latest.json still points at the last good run.

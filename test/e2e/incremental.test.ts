@@ -1,5 +1,5 @@
 import { existsSync } from 'node:fs';
-import { mkdir, rm, symlink } from 'node:fs/promises';
+import { mkdir, readFile, rm, symlink } from 'node:fs/promises';
 import path from 'node:path';
 import { DuckDBInstance } from '@duckdb/node-api';
 import { beforeAll, describe, expect, it } from 'vitest';
@@ -167,11 +167,32 @@ describe('incremental refresh', () => {
     expect((await run(out, AS_OF, 'fb-1', { full: true })).mode).toEqual({ mode: 'full', reason: 'full recompute requested' });
     expect((await run(out, AS_OF, 'fb-2')).mode.reason).toMatch(/already covers 2026-03-31/);
     const config = { ...defaultSegmentsConfig(), currency: { reporting: 'EUR', rates: { GBP: 1.17, NOK: 0.086, KRW: 0.00068, JPY: 0.0061, USD: 0.92 } } };
-    await run(out, addDays(AS_OF, -2), 'fb-3', { full: true });
-    const changed = await run(out, AS_OF, 'fb-4', { config });
+    const currencyOut = await tempDir('incremental-currency-');
+    await run(currencyOut, addDays(AS_OF, -2), 'fb-3');
+    const changed = await run(currencyOut, AS_OF, 'fb-4', { config });
     expect(changed.mode.reason).toMatch(/currency configuration changed/);
-    await run(out, addDays(AS_OF, -3), 'fb-5', { full: true });
-    await rm(path.join(out, 'runs', 'fb-5', stateFolder('events')), { recursive: true });
-    expect((await run(out, AS_OF, 'fb-6')).mode.reason).toMatch(/no state files/);
+    const goneOut = await tempDir('incremental-gone-');
+    await run(goneOut, addDays(AS_OF, -3), 'fb-5');
+    await rm(path.join(goneOut, 'runs', 'fb-5', stateFolder('events')), { recursive: true });
+    expect((await run(goneOut, AS_OF, 'fb-6')).mode.reason).toMatch(/no state files/);
+  }, 300_000);
+
+  it('writes a backfill beside the newer published run without moving latest.json back, and the next night continues the newer run', async () => {
+    const out = await tempDir('incremental-backfill-');
+    await run(out, SECOND, 'bf-0');
+    const latest = () => readFile(path.join(out, 'latest.json'), 'utf8');
+    const before = await latest();
+    const backfill = await run(out, FIRST, 'bf-1');
+    expect(await latest()).toBe(before);
+    expect(backfill.newerPublished).toMatchObject({ runId: 'bf-0', asOf: SECOND });
+    // Complete, and compared with nothing: the newer run is not its predecessor.
+    expect(backfill.mode.mode).toBe('full');
+    expect(backfill.history.runs.map((r) => r.run_id)).toEqual(['bf-1']);
+    expect(existsSync(path.join(out, 'runs', 'bf-1', 'manifest.json'))).toBe(true);
+    const next = await run(out, AS_OF, 'bf-2');
+    expect(next.newerPublished).toBeNull();
+    expect(next.mode.mode).toBe('incremental');
+    expect(next.history.runs.map((r) => r.run_id)).toEqual(['bf-0', 'bf-2']);
+    expect(JSON.parse(await latest()).run_id).toBe('bf-2');
   }, 300_000);
 });

@@ -125,12 +125,27 @@ describe('the refresh Lambda handler', () => {
     expect(await results.list('')).toEqual(before);
   });
 
+  it('resumes a run by its id as of the run’s own date, and is not stopped by a latest.json that does not parse', async () => {
+    const results = new S3ObjectStore({ client: server.client(), bucket: 'results', prefix: 'resume/' });
+    await results.put('latest.json', '{"run_id": ', 'application/json');
+    const write = vi.spyOn(process.stdout, 'write').mockImplementation(() => true);
+    let outcome;
+    try {
+      outcome = await makeRefreshHandler(duckDbRuntime, environment({ RESULTS_PREFIX: 'resume/' }))({ runId: `${AS_OF}_manual` }, context);
+    } finally {
+      write.mockRestore();
+    }
+    expect(outcome).toMatchObject({ status: 'published', run_id: `${AS_OF}_manual`, as_of: AS_OF });
+    expect(LatestPointer.parse(await getJson(results, 'latest.json'))).toMatchObject({ run_id: `${AS_OF}_manual`, as_of: AS_OF });
+  }, 120_000);
+
   it('fails with the bad field named, before any engine starts, on a bad event, environment or config object', async () => {
     const write = vi.spyOn(process.stdout, 'write').mockImplementation(() => true);
     const enginesBefore = engines;
     try {
       await expect(makeRefreshHandler(duckDbRuntime, environment())({ asOf: '2026-02-30' }, context)).rejects.toThrow(/invalid event: asOf/);
       await expect(makeRefreshHandler(duckDbRuntime, environment({ LAKE_FORMATS: 'orders=xml' }))({}, context)).rejects.toThrow(/invalid environment: LAKE_FORMATS/);
+      await expect(makeRefreshHandler(duckDbRuntime, environment())({ asOf: '2026-03-30', runId: `${AS_OF}_manual` }, context)).rejects.toThrow(`but that run is as of ${AS_OF}`);
       const missing = makeRefreshHandler(duckDbRuntime, environment({ CONFIG_KEY: 'nope.json' }))({ asOf: AS_OF }, context);
       await expect(missing).rejects.toBeInstanceOf(ConfigError);
       await expect(missing).rejects.toThrow('s3://config/nope.json');

@@ -26,6 +26,14 @@ describe('which run a scheduled invocation is', () => {
     expect(asOfForScheduledTime(new Date('2026-03-29T01:30:00Z'), 'Europe/Oslo')).toBe('2026-03-28');
   });
 
+  it('never takes a UTC day still in progress east of UTC, since the lake’s days are UTC days', () => {
+    // 02:30 on the 11th in Tokyo is 17:30 UTC on the 10th: the 10th is not over in the lake.
+    expect(asOfForScheduledTime(new Date('2024-03-10T17:30:00Z'), 'Asia/Tokyo')).toBe('2024-03-09');
+    // From 09:00 in Tokyo both days agree again.
+    expect(asOfForScheduledTime(new Date('2024-03-11T00:30:00Z'), 'Asia/Tokyo')).toBe('2024-03-10');
+    expect(asOfForScheduledTime(new Date('2024-03-10T23:59:59Z'), 'Pacific/Kiritimati')).toBe('2024-03-09');
+  });
+
   it('rejects an unknown time zone with a config error', () => {
     expect(() => asOfForScheduledTime(new Date(), 'Mars/Olympus')).toThrow(ConfigError);
   });
