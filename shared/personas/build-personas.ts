@@ -8,7 +8,7 @@ import { segmentMetrics, type SegmentMetrics } from './metrics.ts';
 import { personaNames } from './names.ts';
 import { suppression } from './privacy.ts';
 import { renderPersona, type NeutralPersona } from './render.ts';
-import { archetypeOf, ruleStatements, THRESHOLDS, type NeutralStatement, type RuleInput } from './rules.ts';
+import { archetypeOf, ruleStatements, THRESHOLDS, topInterest, type NeutralStatement, type RuleInput } from './rules.ts';
 import { ALL_KEY, distinctOrdered, distinguishingTraits, distributionOf, type NeutralDistribution } from './traits.ts';
 
 /**
@@ -164,7 +164,7 @@ function storyOf(
       evidence: [{ metric: `country=${country.dominant}`, value: country.dominant_share, baseline: country.values[0]?.baseline_share ?? null }],
     });
   }
-  const interest = [...d.interests!.values].filter((v) => v.lift !== null && v.lift >= THRESHOLDS.interestLift).sort((a, b) => (b.lift ?? 0) - (a.lift ?? 0) || a.value.localeCompare(b.value))[0];
+  const interest = topInterest(d.interests!.values);
   if (interest) {
     out.push({
       code: 'interest',

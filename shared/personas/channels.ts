@@ -2,6 +2,7 @@ import type { Evidence } from '../contracts/outputs.ts';
 import { round } from '../segments/summarize.ts';
 import type { SegmentMetrics } from './metrics.ts';
 import type { NeutralDistribution } from './traits.ts';
+import { compareText } from '../compare.ts';
 
 /**
  * Channel ranking: score = reachable share × engagement, both 0–1.
@@ -95,6 +96,6 @@ export function channelPreferences(m: SegmentMetrics, all: SegmentMetrics, order
   ];
   return signals
     .map((s) => ({ channel: s.channel, score: round(s.reachable * s.engagement), reachable_share: round(s.reachable), engagement: round(s.engagement), evidence: s.evidence }))
-    .sort((a, b) => b.score - a.score || a.channel.localeCompare(b.channel))
+    .sort((a, b) => b.score - a.score || compareText(a.channel, b.channel))
     .map((s, i) => ({ ...s, rank: i + 1 }));
 }

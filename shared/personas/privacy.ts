@@ -1,4 +1,5 @@
 import type { SegmentSummary, SuppressedPersona } from '../contracts/outputs.ts';
+import { compareText } from '../compare.ts';
 
 /**
  * k-anonymity for personas: a persona describes a group, never a person.
@@ -31,7 +32,7 @@ export interface FoldedCounts {
 
 export function foldRare(values: readonly RawCount[], minSize: number): FoldedCounts {
   const known = values.filter((v): v is { value: string; customers: number } => v.value !== null);
-  const sorted = [...known].sort((a, b) => b.customers - a.customers || (a.value < b.value ? -1 : a.value > b.value ? 1 : 0));
+  const sorted = [...known].sort((a, b) => b.customers - a.customers || compareText(a.value, b.value));
   const kept = sorted.filter((v) => v.customers >= minSize);
   const rare = sorted.filter((v) => v.customers < minSize);
   return {

@@ -4,6 +4,7 @@ import type { FeatureLabelKey, TextKey } from './i18n/index.ts';
 import type { Innovation, InnovationType } from './innovation.ts';
 import { liftOf, type SegmentMetrics } from './metrics.ts';
 import type { NeutralDistribution } from './traits.ts';
+import { compareText } from '../compare.ts';
 
 /**
  * The persona's rules: data → statement. Each rule compares one figure of the segment with a threshold (absolute,
@@ -98,13 +99,15 @@ const ev = (metric: string, value: number | null, baseline?: number | null, thre
   ...(threshold !== undefined ? { threshold } : {}),
 });
 
+/** The interest most over-represented against all customers, when at least interestLift times as common. */
+export function topInterest<V extends { value: string; lift: number | null }>(values: readonly V[]): V | undefined {
+  return [...values].filter((v) => v.lift !== null && v.lift >= T.interestLift).sort((a, b) => (b.lift ?? 0) - (a.lift ?? 0) || compareText(a.value, b.value))[0];
+}
+
 /** Facts the rules share: computed once, so archetype, goals and actions always agree. */
 function signals({ m, all, distributions }: RuleInput) {
   const aovRatio = ratio(m.avg_order_value, all.avg_order_value);
   const frequencyRatio = ratio(m.avg_frequency, all.avg_frequency);
-  const topInterest = [...(distributions.interests?.values ?? [])]
-    .filter((v) => v.lift !== null && v.lift >= T.interestLift)
-    .sort((a, b) => (b.lift ?? 0) - (a.lift ?? 0) || a.value.localeCompare(b.value))[0];
   return {
     browser: m.browsers_share >= T.browserShare,
     lapsed: ge(m.median_recency_days, T.lapsedDays),
@@ -125,7 +128,7 @@ function signals({ m, all, distributions }: RuleInput) {
     informed: m.email_opens > 0 && ge(ratio(m.email_opens, all.email_opens), T.emailOpensRatio),
     upsell: m.avg_order_value !== null && all.avg_order_value !== null && m.avg_order_value < all.avg_order_value &&
       m.avg_frequency !== null && all.avg_frequency !== null && m.avg_frequency >= all.avg_frequency,
-    topInterest,
+    topInterest: topInterest(distributions.interests?.values ?? []),
     // The catch-all category 'other' says nothing about what they look for.
     topCategory: distributions.top_category?.values.find((v) => v.value !== 'other'),
     aovRatio,

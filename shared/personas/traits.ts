@@ -2,6 +2,7 @@ import { round, share, type DistributionIndex } from '../segments/summarize.ts';
 import type { Evidence } from '../contracts/outputs.ts';
 import type { SegmentMetrics } from './metrics.ts';
 import { foldRare } from './privacy.ts';
+import { compareText } from '../compare.ts';
 
 /** Distributions with lift against all customers, and the traits where a segment differs most. Pure. */
 
@@ -145,7 +146,7 @@ export function distinguishingTraits(
   }
   return traits
     .filter((t) => Math.abs(t.standardized_difference) >= MIN_TRAIT_DIFFERENCE)
-    .sort((a, b) => Math.abs(b.standardized_difference) - Math.abs(a.standardized_difference) || a.feature.localeCompare(b.feature) || (a.value ?? '').localeCompare(b.value ?? ''))
+    .sort((a, b) => Math.abs(b.standardized_difference) - Math.abs(a.standardized_difference) || compareText(a.feature, b.feature) || compareText(a.value ?? '', b.value ?? ''))
     .slice(0, MAX_TRAITS);
 }
 

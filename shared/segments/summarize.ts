@@ -4,6 +4,7 @@ import type { SegmentKind, SegmentSummary, ValueCount } from '../contracts/outpu
 import type { Row } from '../engines/query-engine.ts';
 import { LIFECYCLE_NAMES } from './lifecycle.ts';
 import { RFM_SEGMENT_NAMES } from './rfm-grid.ts';
+import { compareText } from '../compare.ts';
 
 /** Pure assembly of segments.json entries from the aggregate query results. */
 
@@ -63,7 +64,7 @@ export function discoveredSegmentRefs(
   const profiles = centres.map((c) => {
     const ranked = features
       .map((f) => ({ f, z: c.centreZ[f.id] ?? 0 }))
-      .sort((a, b) => Math.abs(b.z) - Math.abs(a.z) || a.f.id.localeCompare(b.f.id));
+      .sort((a, b) => Math.abs(b.z) - Math.abs(a.z) || compareText(a.f.id, b.f.id));
     const distinctive = ranked.filter((r) => Math.abs(r.z) >= DISTINCTIVE_Z);
     const name = distinctive.length === 0 ? 'Close to the average customer' : capitalise(distinctive.slice(0, 2).map(words).join(', '));
     return { c, ranked, distinctive, name };
@@ -113,7 +114,7 @@ export function topValues(
   limit = 5,
 ): ValueCount[] {
   const values = (index.get(key)?.get(dimension) ?? []).filter((v) => v.value !== null);
-  values.sort((a, b) => b.customers - a.customers || String(a.value).localeCompare(String(b.value)));
+  values.sort((a, b) => b.customers - a.customers || compareText(String(a.value), String(b.value)));
   return values.slice(0, limit).map((v) => ({ value: v.value, customers: v.customers, share: share(v.customers, size) }));
 }
 
