@@ -89,22 +89,24 @@ const tooLong = (columns: readonly string[]) => columns.map((c) => `coalesce(len
 const otherRates = (config: SegmentsConfig['currency']) => Object.entries(config?.rates ?? {}).filter(([code]) => code !== config?.reporting);
 
 /**
- * A row's amount in the reporting currency: DECIMAL(18,4) × DECIMAL(19,6), rounded once (half away from zero) to
- * DECIMAL(18,4). From there every sum is exact integer arithmetic, so totals and RFM ties do not depend on the
- * order rows arrive in. (Keeping the 10-decimal product through the GROUPING SETS cost 5× the whole stage.) The
- * rate is 19 digits wide so that both engines multiply in 128 bits: DuckDB keeps DECIMAL(18,4) × DECIMAL(12,6) in
- * 64 bits, which overflowed, failing the whole run, from an amount of about 9e8 / rate.
+ * A row's amount in the reporting currency: DECIMAL(18,4) × the rate as DECIMAL(·,6), rounded once (half away
+ * from zero) to DECIMAL(18,4). From there every sum is exact integer arithmetic, so totals and RFM ties do not
+ * depend on the order rows arrive in. (Keeping the 10-decimal product through the GROUPING SETS cost 5× the whole
+ * stage.) DuckDB multiplies two DECIMALs of at most 18 digits in 64 bits, the product within DECIMAL(18,10), and
+ * fails the statement from 10⁸ in the reporting currency; a rate 19 digits wide makes it multiply in 128 bits,
+ * which doubled the orders staging when every row took it (2026-11-24, 1 M lake), so only rows that large do.
  * Without a currency config amounts are summed as they are.
  */
 export function reportingAmountSql(amount: string, currency: string, config: SegmentsConfig['currency']): string {
   const exact = `CAST(${amount} AS decimal(18, 4))`;
   const rates = otherRates(config);
   if (rates.length === 0) return exact;
-  const branches = rates.map(([code, rate]) => `WHEN ${sqlString(code)} THEN ${sqlDecimal(rate, 19, 6)}`).join(' ');
-  return `CAST(${exact} * CASE ${currency} ${branches} ELSE ${sqlDecimal(1, 19, 6)} END AS decimal(18, 4))`;
+  const converted = (width: number) =>
+    `CAST(${exact} * CASE ${currency} ${rates.map(([code, rate]) => `WHEN ${sqlString(code)} THEN ${sqlDecimal(rate, width, 6)}`).join(' ')} ELSE ${sqlDecimal(1, width, 6)} END AS decimal(18, 4))`;
+  return `CASE WHEN ${reportingSizeSql(amount, currency, config)} < 9e7 THEN ${converted(18)} ELSE ${converted(19)} END`;
 }
 
-/** The amount's size in the reporting currency, as a double: checked before any DECIMAL cast can overflow. */
+/** The amount's size in the reporting currency, as a double: checked before any DECIMAL arithmetic can overflow. */
 function reportingSizeSql(amount: string, currency: string, config: SegmentsConfig['currency']): string {
   const rates = otherRates(config);
   if (rates.length === 0) return `abs(${amount})`;

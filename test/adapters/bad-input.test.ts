@@ -80,8 +80,8 @@ describe('amounts in other currencies', () => {
   it('converts large amounts exactly and quarantines one too large in the reporting currency instead of failing the run', async () => {
     const currency = { reporting: 'EUR', rates: { GBP: 1.176471, BTC: 1_000_000 } };
     const lake = await lakeWith({
-      name: 'currencies', class: 'huge value', table: 'orders', file: 'currencies.csv', rows: 3,
-      content: Buffer.from(['order_id,customer_id,order_ts,amount,currency', 'g1,c1,2026-01-05T10:00:00Z,900000000,GBP', 'g2,c2,2026-01-05T10:00:00Z,900000000000,GBP', 'g3,c3,2026-01-05T10:00:00Z,0.5,BTC', ''].join('\n')),
+      name: 'currencies', class: 'huge value', table: 'orders', file: 'currencies.csv', rows: 4,
+      content: Buffer.from(['order_id,customer_id,order_ts,amount,currency', 'g1,c1,2026-01-05T10:00:00Z,900000000,GBP', 'g2,c2,2026-01-05T10:00:00Z,900000000000,GBP', 'g3,c3,2026-01-05T10:00:00Z,0.5,BTC', 'g4,c4,2026-01-05T10:00:00Z,70000000,GBP', ''].join('\n')),
     });
     const out = await tempDir('currency-out');
     const result = await refreshLocal({ lakeDir: lake, outDir: out, asOf: AS_OF, config: { ...config, currency }, threads: 1 });
@@ -89,9 +89,10 @@ describe('amounts in other currencies', () => {
     expect(result.quality.tables.orders!.rejected_by_reason).toEqual({ non_numeric_amount: 1 });
     const engine = await scratchEngine();
     try {
-      const rows = await engine.query('read', `SELECT customer_id, CAST(monetary AS varchar) AS monetary FROM read_parquet('${path.join(out, result.prefix, 'customer_segments', '*.parquet')}') WHERE customer_id IN ('c1', 'c3') ORDER BY customer_id`);
-      // Base rows: c1 ordered 11 + 21 + 31 + 41 EUR, c3 13 + 23 + 33 + 43 EUR.
-      expect(rows.map((r) => [r.customer_id, Number(r.monetary)])).toEqual([['c1', 900_000_000 * 1.176471 + 104], ['c3', 500_000 + 112]]);
+      const rows = await engine.query('read', `SELECT customer_id, CAST(monetary AS varchar) AS monetary FROM read_parquet('${path.join(out, result.prefix, 'customer_segments', '*.parquet')}') WHERE customer_id IN ('c1', 'c3', 'c4') ORDER BY customer_id`);
+      // Base rows: c1 ordered 11 + 21 + 31 + 41 EUR, c3 13 + 23 + 33 + 43, c4 14 + 24 + 34 + 44. c4's order is
+      // just under where 64-bit DECIMAL arithmetic ends, c1's above it.
+      expect(rows.map((r) => [r.customer_id, Number(r.monetary)])).toEqual([['c1', 900_000_000 * 1.176471 + 104], ['c3', 500_000 + 112], ['c4', 70_000_000 * 1.176471 + 116]]);
     } finally {
       await engine.close();
     }
