@@ -24,6 +24,9 @@ import {
   jsonLinesSource,
   listTableFiles,
   readCsvHeader,
+  rejectedLinesSql,
+  UNCLOSED_QUOTE,
+  unclosedQuoteLine,
   relativeSourceFile,
   type LakeFile,
 } from './duckdb-lake.ts';
@@ -154,10 +157,17 @@ export class DuckDbQueryEngine implements QueryEngine {
       selects.push(await this.#contractSelect(table, relation, groupFiles));
       // DuckDB fills the rejects table while the staging statement scans the files: read it afterwards, so the
       // files are not parsed a second time just to find their bad lines.
-      diagnostics.push(
-        // One row per line: DuckDB reports a short line once per missing column.
-        `SELECT s.file_path AS file, e.line AS line, min(e.error_message) AS error FROM ${rejects} AS e JOIN ${rejects}_scan AS s ON s.scan_id = e.scan_id AND s.file_id = e.file_id GROUP BY s.file_path, e.line`,
-      );
+      diagnostics.push(rejectedLinesSql(rejects));
+      const unclosed: string[] = [];
+      for (const file of groupFiles) {
+        const line = await unclosedQuoteLine(file);
+        if (line !== null) unclosed.push(`(${sqlString(file.path)}, ${line}, ${sqlString(UNCLOSED_QUOTE)})`);
+      }
+      if (unclosed.length > 0) {
+        diagnostics.push(
+          `SELECT u.file, u.line, u.error FROM (VALUES ${unclosed.join(', ')}) AS u(file, line, error) WHERE NOT EXISTS (SELECT 1 FROM (${rejectedLinesSql(rejects)}) AS r WHERE r.file = u.file AND r.line = u.line)`,
+        );
+      }
     }
 
     const jsonFiles = byFormat.get('jsonl') ?? [];
@@ -175,7 +185,7 @@ export class DuckDbQueryEngine implements QueryEngine {
       diagnostics.push(
         `SELECT filename AS file, CAST(NULL AS BIGINT) AS line, ${invalidJsonSql('line')} AS error FROM ${relation}_lines WHERE NOT json_valid(line)`,
         // Lines the text reader itself rejected (not UTF-8), with their line number.
-        `SELECT s.file_path AS file, e.line AS line, min(e.error_message) AS error FROM ${rejects} AS e JOIN ${rejects}_scan AS s ON s.scan_id = e.scan_id AND s.file_id = e.file_id GROUP BY s.file_path, e.line`,
+        rejectedLinesSql(rejects),
       );
       selects.push(await this.#contractSelect(table, relation, jsonFiles));
     }

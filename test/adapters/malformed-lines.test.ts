@@ -29,4 +29,24 @@ describe('malformed input lines', () => {
     expect(events.examples[0]).toMatchObject({ reason: 'malformed_line', file: 'events/e.jsonl' });
     expect(result.quality.warnings.some((w) => w.startsWith('orders/o.csv:12: malformed orders line'))).toBe(true);
   });
+
+  it('counts a last line whose quote never closes, in a file DuckDB did not sniff, where DuckDB drops it without a word', async () => {
+    const lake = await tempDir('unclosed-quote-lake');
+    const header = 'order_id,customer_id,order_ts,amount';
+    for (let day = 1; day <= 12; day += 1) {
+      const folder = path.join(lake, 'orders', `dt=2026-01-${String(day).padStart(2, '0')}`);
+      await mkdir(folder, { recursive: true });
+      const ts = `2026-01-${String(day).padStart(2, '0')}T10:00:00Z`;
+      const lines = [header, `"o${day}a","c${day % 5}","${ts}","12.50"`, `"o${day}b","c${(day + 1) % 5}","${ts}","7"`];
+      if (day === 12) lines.push(`"o${day}c","c1","${ts}","unclosed`);
+      await writeFile(path.join(folder, 'part-0.csv'), `${lines.join('\n')}\n`);
+    }
+    const config = parseSegmentsConfig({ version: 1, rfm: { minBuyersForQuintiles: 5 } });
+    const result = await refreshLocal({ lakeDir: lake, outDir: await tempDir('unclosed-quote-out'), asOf: '2026-01-12', config });
+    const orders = result.quality.tables.orders!;
+    expect(orders.rows_read).toBe(25);
+    expect(orders.rows_accepted).toBe(24);
+    expect(orders.rejected_by_reason).toEqual({ malformed_line: 1 });
+    expect(orders.examples[0]).toMatchObject({ reason: 'malformed_line', file: 'orders/dt=2026-01-12/part-0.csv', line: 4 });
+  });
 });
