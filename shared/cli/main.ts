@@ -34,7 +34,10 @@ Usage:
       lines to stderr instead of the progress lines.
       --memory-limit is DuckDB's buffer (default ${DEFAULT_MEMORY_LIMIT}; about 2.5GB for 3 million customers).
   segments generate --out DIR [--customers N] [--seed S] [--as-of YYYY-MM-DD] [--days D] [--format csv|jsonl|parquet]
-      Writes a seeded synthetic lake (customers, orders, events with planted archetypes and bad rows).
+                    [--bad-row-share X] [--overwrite]
+      Writes a seeded synthetic lake (customers, orders, events with planted archetypes and bad rows) with data
+      up to the day before --as-of. --bad-row-share is the share of rows made bad on purpose (default 0.005);
+      --overwrite replaces the lake in a folder that is not empty.
   segments schemas [--out DIR]
       Writes the JSON Schemas of the input tables, the config and every output.
 
@@ -43,6 +46,16 @@ Exit codes: 0 ok · 1 failure · 2 usage error · 3 bad input or config · 4 qua
 Progress goes to stderr, the summary to stdout.`;
 
 class UsageError extends Error {}
+
+/** --as-of as given (a real calendar day), or today in UTC. */
+function asOfOption(value: string | undefined): string {
+  if (value === undefined) return utcDate(new Date());
+  const day = new Date(`${value}T00:00:00Z`);
+  if (!/^\d{4}-\d{2}-\d{2}$/.test(value) || Number.isNaN(day.getTime()) || utcDate(day) !== value) {
+    throw new UsageError(`--as-of ${value}: expected a calendar date as YYYY-MM-DD`);
+  }
+  return value;
+}
 
 export async function main(argv: string[]): Promise<number> {
   const [command, ...rest] = argv;
@@ -120,7 +133,7 @@ async function refreshCommand(args: string[]): Promise<number> {
     return EXIT.ok;
   }
   const json = values['json-logs'] ?? false;
-  const asOf = values['as-of'] ?? utcDate(new Date());
+  const asOf = asOfOption(values['as-of']);
   let lake = values.lake;
   // A regenerated sample lake is a different lake: yesterday's state does not describe it.
   let regenerated = false;
@@ -185,9 +198,14 @@ async function generateCommand(args: string[]): Promise<number> {
       format: { type: 'string' },
       'bad-row-share': { type: 'string' },
       overwrite: { type: 'boolean', default: false },
+      help: { type: 'boolean', short: 'h', default: false },
     },
     strict: true,
   });
+  if (values.help) {
+    process.stdout.write(`${HELP}\n`);
+    return EXIT.ok;
+  }
   if (!values.out) throw new UsageError('generate needs --out DIR');
   const int = (name: string, v: string | undefined) => {
     const n = Number(v);
@@ -202,7 +220,7 @@ async function generateCommand(args: string[]): Promise<number> {
     customers: int('customers', values.customers),
     seed: int('seed', values.seed),
     out: values.out,
-    asOf: values['as-of'] ?? utcDate(new Date()),
+    asOf: asOfOption(values['as-of']),
     days: int('days', values.days),
     overwrite: values.overwrite ?? false,
     ...(fmt ? { formats: { customers: fmt, orders: fmt, events: fmt } } : {}),
@@ -221,7 +239,11 @@ async function generateCommand(args: string[]): Promise<number> {
 }
 
 async function schemasCommand(args: string[]): Promise<number> {
-  const { values } = parseArgs({ args, options: { out: { type: 'string', default: 'schemas' } }, strict: true });
+  const { values } = parseArgs({ args, options: { out: { type: 'string', default: 'schemas' }, help: { type: 'boolean', short: 'h', default: false } }, strict: true });
+  if (values.help) {
+    process.stdout.write(`${HELP}\n`);
+    return EXIT.ok;
+  }
   const out = values.out ?? 'schemas';
   await mkdir(out, { recursive: true });
   const written = await writeJsonSchemas(async (name, text) => writeFile(path.join(out, name), text));

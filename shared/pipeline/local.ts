@@ -59,8 +59,8 @@ export async function refreshLocal(options: LocalRefreshOptions): Promise<Refres
   const clock = options.clock ?? (() => new Date());
   const asOf = options.asOf ?? utcDate(clock());
   const runId = options.runId ?? newRunId(asOf, clock());
-  // Bound here, not only in the pipeline, so that the lease's and the engine's records carry the run id too.
-  const log = (options.log ?? silentLogger).child({ run_id: runId });
+  // Bound here, not only in the pipeline, so that the lease's and the engine's records carry the run too.
+  const log = (options.log ?? silentLogger).child({ run_id: runId, as_of: asOf });
   // One refresh per output folder: a second one started meanwhile stops with RefreshAlreadyRunningError.
   const ttlMs = options.leaseTtlMs ?? LOCAL_LEASE_TTL_MS;
   const lease = await acquireLease(new LocalLeaseStore(options.outDir), { runId, clock, ttlMs, renewEveryMs: Math.max(1_000, Math.floor(ttlMs / 3)), log });

@@ -2,7 +2,7 @@ import { createHash, randomBytes } from 'node:crypto';
 import { configHash, type SegmentsConfig } from '../contracts/config.ts';
 import { OUTPUT_TABLES, migrationRows, outputTableFolder, personaRows, segmentSummaryRows, toJsonLines } from '../contracts/output-tables.ts';
 import { readableIssues } from '../contracts/issues.ts';
-import { TABLE_NAMES, type RejectReason, type TableName } from '../contracts/lake.ts';
+import { REJECT_REASONS, TABLE_NAMES, type RejectReason, type TableName } from '../contracts/lake.ts';
 import {
   HistoryDocument,
   LatestPointer,
@@ -666,7 +666,8 @@ async function tableQuality(
     rows_accepted: accepted,
     rows_rejected: rejected,
     rejected_share: read > 0 ? round(rejected / read, 6) : 0,
-    rejected_by_reason: byReason,
+    // In the contract's order, not the order the engine grouped them in: reruns give the same quality.json.
+    rejected_by_reason: Object.fromEntries([...REJECT_REASONS, 'malformed_line' as const].flatMap((r) => (byReason[r] === undefined ? [] : [[r, byReason[r]]]))),
     rows_after_as_of: afterAsOf,
     min_ts: minTs,
     max_ts: maxTs,

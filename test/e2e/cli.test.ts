@@ -38,6 +38,11 @@ describe('segments CLI', () => {
     expect(cli(['--help']).stdout).toContain('segments refresh');
     expect(cli(['frobnicate']).status).toBe(2);
     expect(cli(['refresh', '--no-such-flag']).status).toBe(2);
+    for (const command of ['generate', 'schemas']) expect(cli([command, '--help']).status).toBe(0);
+    // Checked before the sample lake is generated for it.
+    const badDay = cli(['refresh', '--as-of', '2026-02-30']);
+    expect(badDay.status).toBe(2);
+    expect(badDay.stderr).toContain('--as-of 2026-02-30: expected a calendar date as YYYY-MM-DD');
     const badLimit = cli(['refresh', '--lake', '.', '--memory-limit', 'lots']);
     expect(badLimit.status).toBe(2);
     expect(badLimit.stderr).toContain('--memory-limit lots: expected a size such as 1400MB or 2.5GB');
