@@ -354,7 +354,13 @@ function downloadLink(p, ext) {
   if (url.origin !== location.origin) {
     a.addEventListener('click', async (event) => {
       event.preventDefault();
-      const res = await fetch(url);
+      a.parentElement?.querySelector('.download-error')?.remove();
+      // An error page saved under the persona's file name would look like a download that worked.
+      const res = await fetch(url).catch((error) => ({ ok: false, status: String(error) }));
+      if (!res.ok) {
+        a.after(h('span', { class: 'download-error', role: 'alert' }, `Download failed (${res.status}): ${filename}`));
+        return;
+      }
       const blob = await res.blob();
       const objectUrl = URL.createObjectURL(blob);
       const tmp = h('a', { href: objectUrl, download: filename });

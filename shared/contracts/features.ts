@@ -63,9 +63,9 @@ export const FEATURES = {
   last_purchase_date: f('date', 'orders', 'date of the last purchase order'),
   returned_amount: f('number', 'orders', 'sum of the orders with a negative total (returns, refunds), as a positive number'),
   return_rate: f('number', 'orders', 'returned_amount / purchase_revenue; above 1 when more was refunded than bought in the period'),
-  purchases_last_30d: f('integer', 'orders', 'purchase orders in the 30 days up to the as-of date'),
-  purchases_last_90d: f('integer', 'orders', 'purchase orders in the 90 days up to the as-of date'),
-  purchases_last_365d: f('integer', 'orders', 'purchase orders in the 365 days up to the as-of date'),
+  purchases_last_30d: f('integer', 'orders', 'purchase orders at most 30 days before the as-of date (the as-of day and the 30 before it, as recency_days ≤ 30)'),
+  purchases_last_90d: f('integer', 'orders', 'purchase orders at most 90 days before the as-of date (the as-of day and the 90 before it, as recency_days ≤ 90)'),
+  purchases_last_365d: f('integer', 'orders', 'purchase orders at most 365 days before the as-of date (the as-of day and the 365 before it, as recency_days ≤ 365)'),
   top_category: f('string', 'orders', 'category with the highest spend (ties: alphabetical)'),
   categories: f('string_list', 'orders', 'categories the customer bought'),
   top_order_channel: f('string', 'orders', 'order channel with the most order lines (web, app, store, …)'),
@@ -120,7 +120,6 @@ export const FEATURES = {
 } as const satisfies Record<string, FeatureSpec>;
 
 export type FeatureName = keyof typeof FEATURES;
-export const FEATURE_NAMES = Object.keys(FEATURES) as FeatureName[];
 
 export function isFeatureName(name: string): name is FeatureName {
   return Object.hasOwn(FEATURES, name);

@@ -508,7 +508,9 @@ export async function refreshSegments(deps: RefreshDeps, input: RefreshInput): P
   } catch (error) {
     log.log('error', 'refresh failed', { error: describeError(error) });
     // Leave a marker for operators; latest.json still points at the last good run.
-    await putJson(store, `${prefix}${FAILED_MARKER}`, { run_id: runId, failed_at: deps.clock().toISOString(), error: describeError(error) }).catch(() => {});
+    await putJson(store, `${prefix}${FAILED_MARKER}`, { run_id: runId, failed_at: deps.clock().toISOString(), error: describeError(error) }).catch((markerError: unknown) =>
+      log.log('warn', 'could not write the failure marker; the run folder stays unmarked', { error: describeError(markerError) }),
+    );
     throw error;
   }
 }

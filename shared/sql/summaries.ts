@@ -227,7 +227,10 @@ GROUP BY reject_reason`;
 }
 
 const RAW_VALUES = {
-  customers: ['customer_id', 'birth_year_text', 'gender', 'income_band', 'education', 'marital_status', 'signup_date_text', 'updated_at_text'],
+  customers: [
+    'customer_id', 'birth_year_text', 'gender', 'income_band', 'education', 'marital_status', 'occupation', 'country', 'region', 'city',
+    'email_opt_in_text', 'sms_opt_in_text', 'push_opt_in_text', 'signup_date_text', 'updated_at_text',
+  ],
 };
 
 /** A few quarantined rows per reason, so an error message can name the file and the offending value. */

@@ -262,6 +262,41 @@ describe('dashboard in headless Chromium', () => {
     }
   });
 
+  it('reads the documents from another origin and says so when a persona download fails instead of saving the error page', async () => {
+    const persona = personas.personas.find((p) => p.segment.kind === 'rfm') ?? personas.personas[0]!;
+    const failing = `/${path.relative(out, runDir)}/personas/${persona.segment.id}.en.json`;
+    // A second origin (localhost, not 127.0.0.1) with CORS, like a results bucket behind its own host name.
+    const data = http.createServer(async (req, res) => {
+      const pathname = decodeURIComponent(new URL(req.url ?? '/', 'http://x').pathname);
+      res.setHeader('access-control-allow-origin', '*');
+      if (pathname === failing) return void res.writeHead(500).end('internal error');
+      const body = await readFile(path.join(out, pathname)).catch(() => null);
+      if (!body) return void res.writeHead(404).end();
+      res.writeHead(200, { 'content-type': pathname.endsWith('.json') ? 'application/json' : 'text/plain; charset=utf-8' }).end(body);
+    });
+    await new Promise<void>((resolve) => data.listen(0, 'localhost', resolve));
+    const other = await browser.context.newPage();
+    try {
+      const { port } = data.address() as { port: number };
+      await other.goto(`${server.url}?data=${encodeURIComponent(`http://localhost:${port}/`)}`);
+      await other.waitForSelector('body[data-state="ready"]', { timeout: 15_000 });
+      const card = other.locator(`.persona-card[data-segment-id="${persona.segment.id}"]`);
+      const downloads: string[] = [];
+      other.on('download', (d) => downloads.push(d.suggestedFilename()));
+      await card.locator('[data-download="json"]').click();
+      await expect.poll(() => card.locator('.download-error').textContent()).toBe(`Download failed (500): ${persona.segment.id}.en.json`);
+      const [download] = await Promise.all([other.waitForEvent('download'), card.locator('[data-download="md"]').click()]);
+      expect(await readFile(await download.path(), 'utf8')).toBe(await readFile(path.join(runDir, 'personas', `${persona.segment.id}.en.md`), 'utf8'));
+      expect(downloads).toEqual([`${persona.segment.id}.en.md`]);
+      expect(await card.locator('.download-error').count()).toBe(0);
+    } finally {
+      await other.close();
+      // Chromium keeps its connections alive; close() would wait for them.
+      data.closeAllConnections();
+      await new Promise((resolve) => data.close(resolve));
+    }
+  });
+
   it('is operable by keyboard, labels its controls and loads nothing from elsewhere', async () => {
     await page.reload();
     await page.waitForSelector('body[data-state="ready"]');
