@@ -225,7 +225,10 @@ async function generateCommand(args: string[]): Promise<number> {
     overwrite: values.overwrite ?? false,
     ...(fmt ? { formats: { customers: fmt, orders: fmt, events: fmt } } : {}),
     ...(values['bad-row-share'] !== undefined ? { badRowShare: Number(values['bad-row-share']) } : {}),
-    onProgress: (stage) => process.stderr.write(`▸ ${stage}\n`),
+    onProgress: (stage, detail) => {
+      const shown = Object.entries(detail).map(([k, v]) => `${k} ${typeof v === 'number' ? v.toLocaleString('en-US') : v}`).join(', ');
+      process.stderr.write(`▸ ${stage}${shown ? `  (${shown})` : ''}\n`);
+    },
   }).catch((error: unknown) => {
     // Options the generator refuses are the caller's to fix, like a mistyped flag.
     if (error instanceof GenerateOptionsError) throw new UsageError(error.message);

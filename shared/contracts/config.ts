@@ -319,9 +319,19 @@ export function parseSegmentsConfigText(text: string, source: string): SegmentsC
   try {
     document = JSON.parse(text);
   } catch (error) {
-    throw new ConfigError(`${source} is not valid JSON: ${(error as Error).message}`, [{ path: '(root)', message: 'invalid JSON' }], { source });
+    const message = (error as Error).message;
+    const where = lineAndColumn(text, message);
+    throw new ConfigError(`${source}${where ? `:${where.line}:${where.column}` : ''} is not valid JSON: ${message}`, [{ path: '(root)', message: 'invalid JSON' }], { source, ...where });
   }
   return parseSegmentsConfig(document, source);
+}
+
+/** Where V8's "… at position N" points, as an editor shows it (1-based); undefined when the message names none. */
+function lineAndColumn(text: string, message: string): { line: number; column: number } | undefined {
+  const position = /at position (\d+)/.exec(message)?.[1];
+  if (position === undefined) return undefined;
+  const before = text.slice(0, Number(position)).split('\n');
+  return { line: before.length, column: (before.at(-1)?.length ?? 0) + 1 };
 }
 
 /** A stable hash of the effective (defaults applied) config, recorded in every output's provenance. */

@@ -269,7 +269,8 @@ export class DuckDbQueryEngine implements QueryEngine {
       const found = types.get(column.name);
       if (!found) {
         if (column.required) {
-          const header = [...types.keys()].filter((n) => n !== 'filename').join(', ');
+          // JSON.stringify shows control bytes (binary in a .csv) as escapes instead of printing them.
+          const header = [...types.keys()].filter((n) => n !== 'filename').map((n) => (/^[\w -]*$/.test(n) ? n : JSON.stringify(n))).join(', ');
           throw new InputError(
             `${files[0]?.relative ?? table}${files.length > 1 ? ` (and ${files.length - 1} more ${table} files)` : ''}: required column "${column.name}" is missing (found: ${header})`,
             { table, file: files[0]?.relative, column: column.name },

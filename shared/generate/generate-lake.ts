@@ -130,7 +130,7 @@ export async function generateLake(options: GenerateOptions): Promise<GenerateRe
     const finish = async (table: TableName, source: string) => {
       rows[table] = await count(conn, source);
       badRows[table] = await badCounts(conn, source, plantedReasons(table, o.formats[table]));
-      progress('written', { table, rows: rows[table] });
+      progress(`wrote ${table}`, { rows: rows[table] });
     };
     const writeDays = (table: 'orders' | 'events', source: string, render: RenderSpec, orderBy: string[]) =>
       writePartitioned(conns, {
@@ -141,7 +141,7 @@ export async function generateLake(options: GenerateOptions): Promise<GenerateRe
         source,
         orderBy,
         onPartition: (done, total) => {
-          if (done === total || done % Math.ceil(total / 4) === 0) progress(`writing ${table}`, { partitions: done, of: total });
+          if (done === total || done % Math.ceil(total / 4) === 0) progress(`writing ${table}`, { partitions: `${done.toLocaleString('en-US')} of ${total.toLocaleString('en-US')}` });
         },
       });
 

@@ -90,7 +90,7 @@ export async function acquireLease(store: LeaseStore, options: AcquireOptions): 
       lease = make();
       if (!(await store.replace(lease, current.version))) throw busy(store, undefined, options.runId);
       tookOver = current.lease;
-      options.log?.log('warn', 'took over an expired refresh lease', { previous: current.lease ?? 'unreadable', lease: store.description });
+      options.log?.log('warn', current.lease ? 'took over an expired refresh lease' : 'took over a refresh lease that does not parse', { previous: current.lease ?? 'unreadable', lease: store.description });
     }
   }
 

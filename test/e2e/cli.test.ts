@@ -108,6 +108,12 @@ describe('segments CLI', () => {
     expect(result.status).toBe(3);
     expect(result.stderr).toContain('orders/o.csv');
     expect(result.stderr).toContain('"customer_id"');
+    // Control bytes in a header are shown escaped, not written to the terminal.
+    await writeFile(path.join(dir, 'lake', 'orders', 'o.csv'), '\u0000\u0001x,customer_id,order_ts,amount\no1,c1,2026-01-01T00:00:00Z,3\n');
+    const binary = cli(['refresh', '--lake', path.join(dir, 'lake'), '--out', path.join(dir, 'out'), '--as-of', '2026-01-01']);
+    expect(binary.status).toBe(3);
+    expect(binary.stderr).not.toContain('\u0000');
+    expect(binary.stderr).toContain('found: "\\u0000\\u0001x", customer_id');
   });
 
   it('exits 4 with a clear message when the orders input is empty (0-byte and header-only files), and publishes nothing', async () => {

@@ -86,7 +86,7 @@ describe('segments config', () => {
 
   it('fails on text that is not JSON, naming the file', () => {
     const file = configFile('broken.config.json', '{ "version": 1,');
-    expect(() => refreshSettings({ segmentsConfig: file })).toThrow(`context segmentsConfig: ${file} is not valid JSON`);
+    expect(() => refreshSettings({ segmentsConfig: file })).toThrow(`context segmentsConfig: ${file}:1:16 is not valid JSON`);
   });
 
   it('fails on a missing file, naming the resolved path', () => {

@@ -73,7 +73,9 @@ describe('segment config', () => {
   });
 
   it('reports invalid JSON with the file name', () => {
-    expect(() => parseSegmentsConfigText('{"version": 1,', 'my.json')).toThrow(/my\.json is not valid JSON/);
+    expect(() => parseSegmentsConfigText('{"version": 1,', 'my.json')).toThrow(/my\.json(:\d+:\d+)? is not valid JSON/);
+    // Where an editor would put the cursor: line 3, at the "}" after the trailing comma.
+    expect(() => parseSegmentsConfigText('{\n  "version": 1,\n  "rfm": { "minBuyersForQuintiles": 5, }\n}\n', 'my.json')).toThrow(/^my\.json:3:40 is not valid JSON/);
   });
 
   it('hashes the effective config independently of key order and $schema', () => {
