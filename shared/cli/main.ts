@@ -9,6 +9,7 @@ import { generateLake } from '../generate/generate-lake.ts';
 import { createLogger, jsonLinesSink, type Logger } from '../logging.ts';
 import { DEFAULT_MEMORY_LIMIT, refreshLocal } from '../pipeline/local.ts';
 import type { StageEvent } from '../pipeline/refresh.ts';
+import { isValidIsoDate } from '../sql/literals.ts';
 import { addDays, utcDate } from '../time.ts';
 import { TOOL_VERSION } from '../version.ts';
 import { writeJsonSchemas } from './schemas.ts';
@@ -50,16 +51,24 @@ class UsageError extends Error {}
 /** --as-of as given (a real calendar day), or today in UTC. */
 function asOfOption(value: string | undefined): string {
   if (value === undefined) return utcDate(new Date());
-  const day = new Date(`${value}T00:00:00Z`);
-  if (!/^\d{4}-\d{2}-\d{2}$/.test(value) || Number.isNaN(day.getTime()) || utcDate(day) !== value) {
-    throw new UsageError(`--as-of ${value}: expected a calendar date as YYYY-MM-DD`);
-  }
+  if (!isValidIsoDate(value)) throw new UsageError(`--as-of ${value}: expected a calendar date as YYYY-MM-DD`);
   return value;
 }
+
+/** A progress event's details as the progress lines show them: "read 5,155, accepted 5,127". */
+const detailText = (detail: Record<string, unknown>) =>
+  Object.entries(detail)
+    .map(([k, v]) => `${k} ${typeof v === 'number' ? v.toLocaleString('en-US') : String(v)}`)
+    .join(', ');
 
 export async function main(argv: string[]): Promise<number> {
   const [command, ...rest] = argv;
   try {
+    // Every command's options are in the one help text.
+    if (rest.includes('--help') || rest.includes('-h')) {
+      process.stdout.write(`${HELP}\n`);
+      return EXIT.ok;
+    }
     switch (command) {
       case 'refresh':
         return await refreshCommand(rest);
@@ -106,9 +115,7 @@ function progressPrinter(json: boolean): (event: StageEvent) => void {
       process.stderr.write(`▸ ${event.stage} …`);
       return;
     }
-    const detail = Object.entries(event.detail ?? {})
-      .map(([k, v]) => `${k} ${typeof v === 'number' ? v.toLocaleString('en-US') : String(v)}`)
-      .join(', ');
+    const detail = detailText(event.detail ?? {});
     process.stderr.write(` ${((event.ms ?? 0) / 1000).toFixed(2)} s${detail ? `  (${detail})` : ''}\n`);
   };
 }
@@ -124,14 +131,9 @@ async function refreshCommand(args: string[]): Promise<number> {
       full: { type: 'boolean', default: false },
       'memory-limit': { type: 'string' },
       'json-logs': { type: 'boolean', default: false },
-      help: { type: 'boolean', short: 'h', default: false },
     },
     strict: true,
   });
-  if (values.help) {
-    process.stdout.write(`${HELP}\n`);
-    return EXIT.ok;
-  }
   const json = values['json-logs'] ?? false;
   const asOf = asOfOption(values['as-of']);
   let lake = values.lake;
@@ -198,14 +200,9 @@ async function generateCommand(args: string[]): Promise<number> {
       format: { type: 'string' },
       'bad-row-share': { type: 'string' },
       overwrite: { type: 'boolean', default: false },
-      help: { type: 'boolean', short: 'h', default: false },
     },
     strict: true,
   });
-  if (values.help) {
-    process.stdout.write(`${HELP}\n`);
-    return EXIT.ok;
-  }
   if (!values.out) throw new UsageError('generate needs --out DIR');
   const int = (name: string, v: string | undefined) => {
     const n = Number(v);
@@ -226,7 +223,7 @@ async function generateCommand(args: string[]): Promise<number> {
     ...(fmt ? { formats: { customers: fmt, orders: fmt, events: fmt } } : {}),
     ...(values['bad-row-share'] !== undefined ? { badRowShare: Number(values['bad-row-share']) } : {}),
     onProgress: (stage, detail) => {
-      const shown = Object.entries(detail).map(([k, v]) => `${k} ${typeof v === 'number' ? v.toLocaleString('en-US') : v}`).join(', ');
+      const shown = detailText(detail);
       process.stderr.write(`▸ ${stage}${shown ? `  (${shown})` : ''}\n`);
     },
   }).catch((error: unknown) => {
@@ -242,11 +239,7 @@ async function generateCommand(args: string[]): Promise<number> {
 }
 
 async function schemasCommand(args: string[]): Promise<number> {
-  const { values } = parseArgs({ args, options: { out: { type: 'string', default: 'schemas' }, help: { type: 'boolean', short: 'h', default: false } }, strict: true });
-  if (values.help) {
-    process.stdout.write(`${HELP}\n`);
-    return EXIT.ok;
-  }
+  const { values } = parseArgs({ args, options: { out: { type: 'string', default: 'schemas' } }, strict: true });
   const out = values.out ?? 'schemas';
   await mkdir(out, { recursive: true });
   const written = await writeJsonSchemas(async (name, text) => writeFile(path.join(out, name), text));

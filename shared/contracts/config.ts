@@ -5,6 +5,7 @@ import { isValidIsoDate } from '../sql/literals.ts';
 import { readableIssues } from './issues.ts';
 import { FEATURES, LIFECYCLE_STAGES, RFM_SEGMENT_IDS, isFeatureName, type FeatureSpec } from './features.ts';
 import { PERSONA_LANGUAGES, PersonaLanguage } from './outputs.ts';
+import { compareText } from '../compare.ts';
 
 /**
  * `segments.config.json`: thresholds and rule segments. Parsed once, before any query runs; every problem is
@@ -344,7 +345,7 @@ export function canonicalJson(value: unknown): string {
   if (value && typeof value === 'object') {
     const entries = Object.entries(value as Record<string, unknown>)
       .filter(([k, v]) => v !== undefined && k !== '$schema')
-      .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
+      .sort(([a], [b]) => compareText(a, b));
     return `{${entries.map(([k, v]) => `${JSON.stringify(k)}:${canonicalJson(v)}`).join(',')}}`;
   }
   return JSON.stringify(value);

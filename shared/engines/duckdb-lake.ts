@@ -5,6 +5,7 @@ import { createInterface } from 'node:readline';
 import { TABLES, type TableName } from '../contracts/lake.ts';
 import { InputError } from '../errors.ts';
 import { sqlString } from '../sql/literals.ts';
+import { compareText } from '../compare.ts';
 
 /**
  * Reading a local lake folder into DuckDB: one `raw_<table>` view per table with every contract column as text
@@ -42,7 +43,7 @@ export async function listTableFiles(lakeDir: string, table: TableName): Promise
   const files: LakeFile[] = [];
   const walk = async (dir: string): Promise<void> => {
     const entries = await readdir(dir, { withFileTypes: true });
-    entries.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+    entries.sort((a, b) => compareText(a.name, b.name));
     for (const entry of entries) {
       if (isIgnored(entry.name)) continue;
       const full = path.resolve(dir, entry.name);

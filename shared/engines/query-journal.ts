@@ -1,4 +1,5 @@
 import { getJson, putJson, type ObjectStore } from '../stores/object-store.ts';
+import { compareText } from '../compare.ts';
 
 /**
  * Which query ran each statement of a run. A Lambda retry of the same run looks its statements up here and resumes
@@ -56,7 +57,7 @@ export function objectStoreJournal(store: ObjectStore, key: string): QueryJourna
     async record(entry, queryId) {
       const map = await load();
       map.set(entry, queryId);
-      const write = writes.then(() => putJson(store, key, Object.fromEntries([...map].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)))));
+      const write = writes.then(() => putJson(store, key, Object.fromEntries([...map].sort(([a], [b]) => compareText(a, b)))));
       // One failed write must not block the ones after it; its caller still sees the error.
       writes = write.catch(() => {});
       await write;

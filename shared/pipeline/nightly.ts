@@ -6,7 +6,7 @@ import type { Logger } from '../logging.ts';
 import { defaultSegmentsConfig } from '../segments/default-config.ts';
 import { acquireLease, type LeaseStore } from '../stores/lease.ts';
 import type { ObjectStore } from '../stores/object-store.ts';
-import { LATEST_KEY, QUERY_JOURNAL, newRunId, refreshSegments } from './refresh.ts';
+import { LATEST_KEY, QUERY_JOURNAL, newRunId, refreshSegments, runIdAsOf } from './refresh.ts';
 import { readPreviousRun } from './run-documents.ts';
 import { asOfForScheduledTime, scheduledRunId } from './scheduled-run.ts';
 
@@ -119,7 +119,7 @@ async function refreshHoldingLease(
  * as of another day would run different statements than the journal holds).
  */
 function asOfOf(event: RefreshEvent): string | undefined {
-  const ofRun = /^(\d{4}-\d{2}-\d{2})_/.exec(event.runId ?? '')?.[1];
+  const ofRun = event.runId === undefined ? undefined : runIdAsOf(event.runId);
   if (event.asOf && ofRun && event.asOf !== ofRun) {
     throw new ConfigError(`event asks for run ${event.runId} as of ${event.asOf}, but that run is as of ${ofRun}`, [{ path: 'asOf', message: `run ${event.runId} is as of ${ofRun}` }]);
   }

@@ -37,6 +37,7 @@ import { getText, putJson, type ObjectStore } from '../stores/object-store.ts';
 import { daysBetween, earliest, latest } from '../time.ts';
 import { broadSegments, historyDocument, migrationDocument, previousHistory, previousSegments, readPreviousRun, segmentSummaryCsv, segmentSwings, type BroadSegment, type PreviousRunRef, type SegmentSwing } from './run-documents.ts';
 import type { z } from 'zod';
+import { compareText } from '../compare.ts';
 
 export interface StageEvent {
   stage: string;
@@ -90,6 +91,11 @@ export const QUERY_JOURNAL = '_state/queries.json';
 export function newRunId(asOf: string, now: Date): string {
   const stamp = now.toISOString().replace(/[-:]/g, '').replace(/\.\d+Z$/, 'Z');
   return `${asOf}_${stamp}_${randomBytes(3).toString('hex')}`;
+}
+
+/** The as-of date a run id starts with (every run id this job makes does, scheduled ones too); undefined for others. */
+export function runIdAsOf(runId: string): string | undefined {
+  return /^(\d{4}-\d{2}-\d{2})_/.exec(runId)?.[1];
 }
 
 /**
@@ -481,7 +487,7 @@ export async function refreshSegments(deps: RefreshDeps, input: RefreshInput): P
       const engineFiles = listed
         .filter((o) => !o.key.slice(prefix.length).startsWith('_') && !written.some((w) => w.key === o.key))
         .map((o) => ({ key: o.key, bytes: o.bytes }));
-      const all = [...written, ...engineFiles].sort((a, b) => (a.key < b.key ? -1 : 1));
+      const all = [...written, ...engineFiles].sort((a, b) => compareText(a.key, b.key));
       if (!all.some((f) => f.key.startsWith(`${prefix}customer_segments/`))) {
         throw new PublishError(`run ${runId}: customer_segments was not written`, { run_id: runId });
       }

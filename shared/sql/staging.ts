@@ -88,6 +88,10 @@ const tooLong = (columns: readonly string[]) => columns.map((c) => `coalesce(len
 
 const otherRates = (config: SegmentsConfig['currency']) => Object.entries(config?.rates ?? {}).filter(([code]) => code !== config?.reporting);
 
+/** The row's rate by its currency, each written by `literal` (1 for the reporting currency). */
+const rateSql = (currency: string, rates: readonly [string, number][], literal: (rate: number) => string) =>
+  `CASE ${currency} ${rates.map(([code, rate]) => `WHEN ${sqlString(code)} THEN ${literal(rate)}`).join(' ')} ELSE ${literal(1)} END`;
+
 /**
  * A row's amount in the reporting currency: DECIMAL(18,4) × the rate as DECIMAL(·,6), rounded once (half away
  * from zero) to DECIMAL(18,4). From there every sum is exact integer arithmetic, so totals and RFM ties do not
@@ -101,8 +105,7 @@ export function reportingAmountSql(amount: string, currency: string, config: Seg
   const exact = `CAST(${amount} AS decimal(18, 4))`;
   const rates = otherRates(config);
   if (rates.length === 0) return exact;
-  const converted = (width: number) =>
-    `CAST(${exact} * CASE ${currency} ${rates.map(([code, rate]) => `WHEN ${sqlString(code)} THEN ${sqlDecimal(rate, width, 6)}`).join(' ')} ELSE ${sqlDecimal(1, width, 6)} END AS decimal(18, 4))`;
+  const converted = (width: number) => `CAST(${exact} * ${rateSql(currency, rates, (rate) => sqlDecimal(rate, width, 6))} AS decimal(18, 4))`;
   return `CASE WHEN ${reportingSizeSql(amount, currency, config)} < 9e7 THEN ${converted(18)} ELSE ${converted(19)} END`;
 }
 
@@ -110,7 +113,7 @@ export function reportingAmountSql(amount: string, currency: string, config: Seg
 function reportingSizeSql(amount: string, currency: string, config: SegmentsConfig['currency']): string {
   const rates = otherRates(config);
   if (rates.length === 0) return `abs(${amount})`;
-  return `abs(${amount}) * CASE ${currency} ${rates.map(([code, rate]) => `WHEN ${sqlString(code)} THEN ${sqlNumber(rate)}`).join(' ')} ELSE 1 END`;
+  return `abs(${amount}) * ${rateSql(currency, rates, sqlNumber)}`;
 }
 
 export function stageOrdersSql(rel: Relations, asOf: string, currency?: SegmentsConfig['currency']): string {

@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { mkdir, readFile, readdir, rename, rm, stat, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { checkKey, type ObjectInfo, type ObjectStore } from './object-store.ts';
+import { compareText } from '../compare.ts';
 
 /**
  * A local folder as an object store. Writes go to a temporary file that is renamed into place, so a reader
@@ -57,7 +58,7 @@ export class LocalObjectStore implements ObjectStore {
         return { key: path.relative(this.root, full).split(path.sep).join('/'), bytes: (await stat(full)).size };
       }),
     );
-    return infos.sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0));
+    return infos.sort((a, b) => compareText(a.key, b.key));
   }
 
   async delete(key: string): Promise<void> {

@@ -8,6 +8,7 @@ import {
 import { Upload } from '@aws-sdk/lib-storage';
 import { ConfigError, SegmentsError } from '../errors.ts';
 import { checkKey, type ObjectInfo, type ObjectStore } from './object-store.ts';
+import { compareText } from '../compare.ts';
 
 export type S3Operation = 'put' | 'get' | 'list' | 'delete';
 
@@ -146,7 +147,7 @@ export class S3ObjectStore implements ObjectStore {
       throw new S3StoreError('list', this.bucket, s3Prefix, error);
     }
     // S3 already orders by UTF-8 bytes; sorting by UTF-16 units here matches the local store exactly.
-    return infos.sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0));
+    return infos.sort((a, b) => compareText(a.key, b.key));
   }
 
   async delete(key: string): Promise<void> {
